@@ -1,0 +1,57 @@
+/**
+ * Starts ONE real Temporal dev server for the whole test run (random free ports, a temp SQLite file,
+ * the plugin's search attributes registered) and bundles the workflow code once. Tests receive the
+ * server address and the bundle path through `inject()`. The server stops at the end even when tests
+ * fail, because vitest always runs the returned teardown.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { startDevServer } from '../../shared/temporal/dev-server.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    temporalNamespace: string;
+    temporalUiUrl: string;
+    temporalCliPath: string;
+    workflowBundlePath: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'ctxpack-test-'));
+  const server = await startDevServer({ dbFilename: path.join(dir, 'temporal.db') });
+  try {
+    const bundle = await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('./test-workflows.ts', import.meta.url)),
+      logger: quietLogger,
+    });
+    const bundlePath = path.join(dir, 'workflow-bundle.js');
+    await writeFile(bundlePath, bundle.code);
+    project.provide('temporalAddress', server.address);
+    project.provide('temporalNamespace', server.namespace);
+    project.provide('temporalUiUrl', server.uiUrl ?? '');
+    project.provide('temporalCliPath', server.cli.path);
+    project.provide('workflowBundlePath', bundlePath);
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  return async () => {
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+}
+
+const quietLogger = {
+  log: () => {},
+  trace: () => {},
+  debug: () => {},
+  info: () => {},
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};

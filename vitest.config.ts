@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // One real Temporal dev server and one workflow bundle for the whole run (see the setup file).
+    globalSetup: ['test/support/global-setup.ts'],
+    // Workers use native threads and child processes; forks isolate them better than worker threads.
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    reporters: ['default'],
+  },
+});

@@ -1,0 +1,2 @@
+/** Every workflow the context-packs worker registers. */
+export {};
