@@ -28,3 +28,72 @@ export abstract class CtxPackError extends Error {
 export class TemporalCliUnavailable extends CtxPackError {
   readonly code = 'TemporalCliUnavailable';
 }
+
+// --- Context Pack failures. Each `code` is stable: it is the ApplicationFailure type at the activity
+// boundary and what `ctxpack` users and workflow code switch on.
+
+/** A stored pack's sources changed since it was built, and the freshness policy forbids using it. */
+export class ContextPackStale extends CtxPackError {
+  readonly code = 'ContextPackStale';
+}
+
+/** A stored artifact is missing, or its bytes no longer hash to the name it is stored under. */
+export class ContextPackArtifactCorrupt extends CtxPackError {
+  readonly code = 'ContextPackArtifactCorrupt';
+}
+
+/** A stale pack needs regenerating but the freshness policy does not allow it. */
+export class ContextPackRegenDenied extends CtxPackError {
+  readonly code = 'ContextPackRegenDenied';
+}
+
+/** Regenerating a stale pack was attempted and failed. */
+export class ContextPackRegenFailed extends CtxPackError {
+  readonly code = 'ContextPackRegenFailed';
+}
+
+/** A payload item has no source reference where the governance mode requires one. */
+export class ContextPackProvenanceMissing extends CtxPackError {
+  readonly code = 'ContextPackProvenanceMissing';
+}
+
+/** A path is absolute, has a drive letter, escapes the workspace, or is otherwise unsafe. */
+export class PackPathRejected extends CtxPackError {
+  readonly code = 'PackPathRejected';
+}
+
+/** Content that must always be included does not fit its token budget. */
+export class PackBudgetExceeded extends CtxPackError {
+  readonly code = 'PackBudgetExceeded';
+}
+
+/** An input or a pack does not match its schema, or cannot be put in canonical form. */
+export class PackSchemaInvalid extends CtxPackError {
+  readonly code = 'PackSchemaInvalid';
+}
+
+/** A file the pack needs (role definition, codex, required file, context source) does not exist. */
+export class PackSourceMissing extends CtxPackError {
+  readonly code = 'PackSourceMissing';
+}
+
+/** The store cannot be written (read-only, full, permissions); nothing partial was left behind. */
+export class PackStoreUnavailable extends CtxPackError {
+  readonly code = 'PackStoreUnavailable';
+}
+
+/** Every error code context-packs can throw, for exhaustive handling and documentation. */
+export const ERROR_CODES = [
+  'TemporalCliUnavailable',
+  'ContextPackStale',
+  'ContextPackArtifactCorrupt',
+  'ContextPackRegenDenied',
+  'ContextPackRegenFailed',
+  'ContextPackProvenanceMissing',
+  'PackPathRejected',
+  'PackBudgetExceeded',
+  'PackSchemaInvalid',
+  'PackSourceMissing',
+  'PackStoreUnavailable',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,0 +1,96 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import stringify from 'fast-json-stable-stringify';
+import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../shared/canonical.js';
+import { PackSchemaInvalid } from '../../shared/errors.js';
+import { hashCanonical, sha256Hex } from '../../shared/hash.js';
+
+const vectors = new URL('../fixtures/jcs/', import.meta.url);
+
+describe('canonical form (RFC 8785 / JCS)', () => {
+  const names = readdirSync(new URL('input/', vectors)).filter((name) => name.endsWith('.json'));
+
+  it('has the conformance vectors', () => {
+    expect(names.length).toBeGreaterThanOrEqual(6);
+  });
+
+  for (const name of names) {
+    it(`passes the JCS vector ${name}`, () => {
+      const input: unknown = JSON.parse(readFileSync(new URL(`input/${name}`, vectors), 'utf8'));
+      const expected = readFileSync(new URL(`output/${name}`, vectors), 'utf8').replace(/\n$/, '');
+      expect(canonicalJson(input)).toBe(expected);
+    });
+  }
+
+  it.each([
+    ['NaN', { a: Number.NaN }, '$.a'],
+    ['Infinity', { a: [1, Number.POSITIVE_INFINITY] }, '$.a[1]'],
+    ['undefined in an object', { a: { b: undefined } }, '$.a.b'],
+    ['undefined in an array', [1, undefined], '$[1]'],
+    ['a lone high surrogate', { text: 'ok\ud800' }, '$.text'],
+    ['a lone low surrogate', { 'odd key': ['\udc00'] }, '$["odd key"][0]'],
+    ['a Date', { when: new Date(0) }, '$.when'],
+    ['a function', { f: () => 1 }, '$.f'],
+    ['a bigint', { n: 1n }, '$.n'],
+  ])('rejects %s, naming the path', (_label, value, path) => {
+    let error: unknown;
+    try {
+      canonicalJson(value);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(PackSchemaInvalid);
+    expect((error as PackSchemaInvalid).message.startsWith(`${path}:`)).toBe(true);
+    expect((error as PackSchemaInvalid).fix.length).toBeGreaterThan(0);
+  });
+
+  it('accepts well-formed surrogate pairs (emoji)', () => {
+    expect(canonicalJson({ e: '😀' })).toBe('{"e":"😀"}');
+  });
+
+  it('is independent of key insertion order (property)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const shuffled = reverseKeys(value);
+        expect(canonicalJson(shuffled)).toBe(canonicalJson(value));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('round-trips: parsing the canonical text and canonicalising again gives the same bytes (property)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const once = canonicalJson(value);
+        expect(canonicalJson(JSON.parse(once))).toBe(once);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('matches fast-json-stable-stringify for JSON values (property)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(canonicalJson(value)).toBe(stringify(value));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('hashes the canonical bytes, so sha256sum of the canonical text equals the pack hash', () => {
+    const value = { b: [3, 2, 1], a: 'é' };
+    expect(hashCanonical(value)).toBe(`sha256:${sha256Hex(Buffer.from('{"a":"é","b":[3,2,1]}', 'utf8'))}`);
+  });
+});
+
+function reverseKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reverseKeys);
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).reverse();
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of entries) out[key] = reverseKeys(item);
+    return out;
+  }
+  return value;
+}
