@@ -1,7 +1,11 @@
 /** The `ctxpack` command: parses arguments with commander and dispatches to one file per command. */
 import { Command, CommanderError } from 'commander';
+import { registerAssemble } from './commands/assemble.js';
 import { registerDev } from './commands/dev.js';
+import { registerDiff } from './commands/diff.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerSchema } from './commands/schema.js';
+import { registerVerify } from './commands/verify.js';
 import { ExitCode } from './exit-codes.js';
 import { reportError } from './output.js';
 
@@ -12,6 +16,10 @@ const program = new Command('ctxpack')
 
 registerDoctor(program);
 registerDev(program);
+registerAssemble(program);
+registerVerify(program);
+registerDiff(program);
+registerSchema(program);
 
 try {
   await program.parseAsync(process.argv);

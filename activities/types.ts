@@ -1,0 +1,98 @@
+/**
+ * The activity contract of the governed-job workflow. Workflow code imports these types only; the
+ * implementations (Node: files, hashing, processes, providers) live beside this file.
+ */
+import type { FreshnessDecision, FreshnessPolicy } from '../shared/schema/freshness.js';
+import type {
+  PackBinding,
+  RoleExecutionIdentity,
+  Seat,
+  SwapRequest,
+  SwapResult,
+  WorkspaceDescription,
+} from '../shared/schema/governed-job.js';
+
+export interface DescribeWorkspaceInput {
+  readonly workspace_id: string;
+  readonly work_unit: string;
+}
+
+export interface BindPacksInput {
+  readonly workspace_id: string;
+  readonly work_unit: string;
+  readonly role: string;
+  readonly freshness: FreshnessPolicy;
+  readonly pinned_pack_hash?: string;
+}
+
+export interface BindPacksResult {
+  readonly binding: PackBinding;
+  readonly freshness: FreshnessDecision;
+}
+
+export interface SwapPacksInput {
+  readonly workspace_id: string;
+  readonly work_unit: string;
+  readonly request: SwapRequest;
+  readonly current: PackBinding;
+  readonly freshness: FreshnessPolicy;
+}
+
+export interface SwapPacksResult {
+  readonly binding: PackBinding;
+  readonly result: SwapResult;
+}
+
+export interface InvokeModelInput {
+  readonly workspace_id: string;
+  readonly workflow_id: string;
+  readonly run_id: string;
+  readonly micro_task: string;
+  readonly iteration: number;
+  readonly seat: Seat;
+  readonly binding: PackBinding;
+  readonly cloud_consent: boolean;
+  /** Verification output of the previous failed iteration, passed to the model as data. */
+  readonly feedback?: string;
+}
+
+export interface ToolCallRecord {
+  readonly tool: string;
+  readonly path?: string;
+  readonly allowed: boolean;
+  /** Why a call was denied: `tool-not-allowed`, `lock-deny`, `lock-not-writable`, `path-rejected`, ... */
+  readonly rule?: string;
+}
+
+export interface InvokeModelResult {
+  readonly identity: RoleExecutionIdentity;
+  /** Hash of the model's text answer; the text itself stays out of history. */
+  readonly output_hash: string;
+  readonly tool_calls: readonly ToolCallRecord[];
+  readonly usage: { readonly input_tokens: number; readonly output_tokens: number };
+}
+
+export interface VerifyInput {
+  readonly workspace_id: string;
+  readonly work_unit_pack_hash: string;
+  readonly micro_task: string;
+}
+
+export interface VerifyResult {
+  readonly passed: boolean;
+  readonly commands: readonly {
+    readonly argv0: string;
+    readonly exit_code: number | null;
+    readonly timed_out: boolean;
+  }[];
+  /** The last lines of output of the first failing command (secrets redacted), for the next iteration. */
+  readonly feedback?: string;
+}
+
+export interface GovernedJobActivities {
+  describeWorkspace(input: DescribeWorkspaceInput): Promise<WorkspaceDescription>;
+  bindPacks(input: BindPacksInput): Promise<BindPacksResult>;
+  swapPacks(input: SwapPacksInput): Promise<SwapPacksResult>;
+  invokeModel(input: InvokeModelInput): Promise<InvokeModelResult>;
+  verifyMicroTask(input: VerifyInput): Promise<VerifyResult>;
+}

@@ -1,0 +1,86 @@
+/** `ctxpack assemble`: build, store and print a role pack and a work-unit pack. */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { assembleAndStore, decodeUtf8, parseStructured, type WorkUnitRef } from '../../shared/assemble/index.js';
+import { PackSourceMissing } from '../../shared/errors.js';
+import { shortHash } from '../../shared/hash.js';
+import { renderPacks } from '../../shared/render.js';
+import { Workspace } from '../../shared/workspace-fs.js';
+import { storeFor } from '../pack-args.js';
+import { printJson, printTable } from '../output.js';
+
+interface AssembleOptions {
+  workspace: string;
+  role: string;
+  workUnit: string;
+  store?: string;
+  json?: boolean;
+}
+
+export function registerAssemble(program: Command): void {
+  program
+    .command('assemble')
+    .description('build and store the role pack and work-unit pack for a role and a work unit')
+    .requiredOption('--workspace <dir>', 'the governed workspace')
+    .requiredOption('--role <role>', 'role id (a file in <workspace>/.ctxpack/roles/)')
+    .requiredOption('--work-unit <file>', 'work unit file (YAML or JSON)')
+    .option('--store <dir>', 'pack store (file:DIR or DIR); default <workspace>/.ctxpack/store or CTXPACK_STORE')
+    .option('--json', 'print one JSON object')
+    .action(async (options: AssembleOptions) => {
+      const workspace = await Workspace.open(options.workspace);
+      const store = storeFor(options);
+      const workUnit = await workUnitRef(workspace, options.workUnit);
+      const packs = await assembleAndStore(workspace, options.role, workUnit, store);
+      const firstTask = packs.workUnit.pack.micro_tasks[0]?.id ?? '';
+      const rendering = renderPacks({
+        rolePack: packs.role.pack,
+        rolePackHash: packs.role.hash,
+        workUnitPack: packs.workUnit.pack,
+        workUnitPackHash: packs.workUnit.hash,
+        microTaskId: firstTask,
+      });
+      const warnings = packs.workUnit.pack.payload.coverage.skipped.map(
+        (skip) => `payload item ${skip.ref} left out: ${skip.reason}`,
+      );
+      const result = {
+        role_pack_hash: packs.role.hash,
+        work_unit_pack_hash: packs.workUnit.hash,
+        render_hash: rendering.render_hash,
+        prefix_hash: rendering.prefix_hash,
+        store_refs: packs.storeRefs,
+        redactions: packs.workUnit.pack.redactions,
+        warnings,
+      };
+      if (options.json) {
+        printJson(result);
+        return;
+      }
+      const redacted = result.redactions.reduce((sum, r) => sum + r.count, 0);
+      printTable([
+        ['role pack', `${result.role_pack_hash}  (${packs.role.pack.role.id}@${packs.role.pack.role.version})`],
+        ['work-unit pack', `${result.work_unit_pack_hash}  (${packs.workUnit.pack.job_id} / ${packs.workUnit.pack.work_packet_id})`],
+        ['render', `${shortHash(result.render_hash)} (micro-task ${firstTask}); prefix ${shortHash(result.prefix_hash)}`],
+        ['store', `${store.describe()}  ${result.store_refs.role.key}, ${result.store_refs.workUnit.key}`],
+        ['redactions', redacted === 0 ? 'none' : result.redactions.map((r) => `${r.rule} x${r.count} in ${r.source_id}`).join('; ')],
+        ['payload', `${packs.workUnit.pack.budgets.payload_tokens.used}/${packs.workUnit.pack.budgets.payload_tokens.limit} tokens`],
+      ]);
+      for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+    });
+}
+
+/** A file inside the workspace is referenced by its workspace path (a tracked source); one outside is read as an object. */
+async function workUnitRef(workspace: Workspace, file: string): Promise<WorkUnitRef> {
+  const absolute = path.resolve(file);
+  const relative = path.relative(workspace.root, absolute);
+  if (relative && !relative.startsWith('..') && !path.isAbsolute(relative)) {
+    return { path: relative.split(path.sep).join('/') };
+  }
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(absolute);
+  } catch {
+    throw new PackSourceMissing(`work unit file ${JSON.stringify(file)} cannot be read`, 'pass an existing YAML or JSON file', {});
+  }
+  return { object: parseStructured(decodeUtf8(bytes, path.basename(file)), path.basename(file)) };
+}

@@ -1,0 +1,58 @@
+/**
+ * The assembler: role definition + work unit + workspace files -> a RoleContextPack and a
+ * WorkUnitContextPack, each as canonical bytes with its `sha256:` hash. Deterministic: the same inputs
+ * give the same bytes on any machine, in any directory.
+ */
+import { canonicalBytes } from '../canonical.js';
+import { sha256, type Sha256 } from '../hash.js';
+import type { RoleContextPack } from '../schema/role-pack.js';
+import type { WorkUnitContextPack } from '../schema/work-unit-pack.js';
+import type { PackStore, StoreRef } from '../store/index.js';
+import type { Workspace } from '../workspace-fs.js';
+import type { WorkUnitRef } from './inputs.js';
+import { buildRolePack } from './role-pack.js';
+import { buildWorkUnitPack } from './work-unit-pack.js';
+
+export * from './inputs.js';
+export { buildRolePack, strictRulesText } from './role-pack.js';
+export { buildWorkUnitPack } from './work-unit-pack.js';
+
+/** A pack with the exact bytes its hash is computed over. */
+export interface SealedPack<T> {
+  readonly pack: T;
+  readonly bytes: Uint8Array;
+  readonly hash: Sha256;
+}
+
+export function seal<T>(pack: T): SealedPack<T> {
+  const bytes = canonicalBytes(pack);
+  return { pack, bytes, hash: sha256(bytes) };
+}
+
+export interface AssembledPacks {
+  readonly role: SealedPack<RoleContextPack>;
+  readonly workUnit: SealedPack<WorkUnitContextPack>;
+}
+
+export async function assemblePacks(workspace: Workspace, roleId: string, workUnit: WorkUnitRef): Promise<AssembledPacks> {
+  const role = seal(await buildRolePack(workspace, roleId));
+  const unit = seal(await buildWorkUnitPack(workspace, workUnit, role.pack, role.hash));
+  return { role, workUnit: unit };
+}
+
+export interface StoredPacks extends AssembledPacks {
+  readonly storeRefs: { readonly role: StoreRef; readonly workUnit: StoreRef };
+}
+
+/** Assembles and stores both packs. The role pack is stored first, so a work-unit pack never names a missing role pack. */
+export async function assembleAndStore(
+  workspace: Workspace,
+  roleId: string,
+  workUnit: WorkUnitRef,
+  store: PackStore,
+): Promise<StoredPacks> {
+  const packs = await assemblePacks(workspace, roleId, workUnit);
+  const role = await store.put(packs.role.bytes);
+  const unit = await store.put(packs.workUnit.bytes);
+  return { ...packs, storeRefs: { role: role.ref, workUnit: unit.ref } };
+}

@@ -1,0 +1,61 @@
+/** Builds a RoleContextPack from a role definition and the codex files it references. */
+import { builderInfo } from '../builder.js';
+import { PackBudgetExceeded } from '../errors.js';
+import { compareCodeUnits, toSortedSet } from '../schema/common.js';
+import { parseOrThrow } from '../schema/parse.js';
+import { RoleContextPack } from '../schema/role-pack.js';
+import { countTokens, TOKENIZER } from '../tokens.js';
+import type { Source } from '../schema/common.js';
+import type { Workspace } from '../workspace-fs.js';
+import { loadRoleDefinition } from './inputs.js';
+
+/** What strict rules cost: the same text `render.ts` puts in the system prompt, one rule a line. */
+export function strictRulesText(rules: readonly string[]): string {
+  return rules.map((rule, index) => `${index + 1}. ${rule}`).join('\n');
+}
+
+export async function buildRolePack(workspace: Workspace, roleId: string): Promise<RoleContextPack> {
+  const role = await loadRoleDefinition(workspace, roleId);
+  const definition = role.value;
+  const field = `roles.${roleId}`;
+
+  const used = countTokens(strictRulesText(definition.strict_rules));
+  if (used > definition.budgets.strict_rules_tokens) {
+    throw new PackBudgetExceeded(
+      `${field}.strict_rules take ${used} tokens, over budgets.strict_rules_tokens (${definition.budgets.strict_rules_tokens})`,
+      `shorten the strict rules (they are always included) or raise ${field}.budgets.strict_rules_tokens in ${role.path}`,
+      { role: roleId, used, limit: definition.budgets.strict_rules_tokens },
+    );
+  }
+
+  const sources: Source[] = [{ source_id: `role:${role.path}`, source_hash: role.hash }];
+  const codex = [];
+  for (const [index, ref] of definition.codex.entries()) {
+    const { sha256 } = await workspace.hashFile(ref.path, `${field}.codex[${index}].path`);
+    codex.push({ name: ref.name, version: ref.version, path: ref.path, sha256 });
+    sources.push({ source_id: `codex:${ref.path}`, source_hash: sha256 });
+  }
+
+  const pack = {
+    kind: 'RoleContextPack',
+    schema_version: 1,
+    role: { id: definition.role_id, version: definition.role_version },
+    governance_mode: definition.governance_mode,
+    codex: toSortedSet(codex, (c) => c.name),
+    allowed_tools: [...new Set(definition.allowed_tools)].sort(compareCodeUnits),
+    lock_set: {
+      write: [...new Set(definition.lock_set.write)].sort(compareCodeUnits),
+      read: [...new Set(definition.lock_set.read)].sort(compareCodeUnits),
+      deny: [...new Set(definition.lock_set.deny)].sort(compareCodeUnits),
+    },
+    strict_rules: definition.strict_rules,
+    budgets: definition.budgets,
+    strict_rules_tokens_used: used,
+    tokenizer: { ...TOKENIZER },
+    work_profile: definition.work_profile,
+    sources: toSortedSet(sources, (s) => s.source_id),
+    builder: builderInfo(),
+  };
+  // Parse what we built: a builder bug must surface here, not as an unverifiable pack later.
+  return parseOrThrow(RoleContextPack, pack, `role pack for "${roleId}"`);
+}

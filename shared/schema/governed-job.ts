@@ -1,0 +1,147 @@
+/**
+ * Messages and records of the governed-job workflow: its input, swap requests and results, the
+ * identity recorded for every model invocation, and the state operators read. Pure zod: the workflow
+ * imports these to validate Update and Signal input.
+ */
+import { z } from 'zod';
+import { Id, ModelId, RoleId, Sha256Hash, Version, WorkspacePath } from './common.js';
+import { FreshnessPolicy } from './freshness.js';
+
+export const StoreRefSchema = z.strictObject({
+  store: z.enum(['file', 's3']),
+  key: z.string().regex(/^sha256\/[0-9a-f]{64}$/),
+});
+export type StoreRefRecord = z.infer<typeof StoreRefSchema>;
+
+export const ProviderLocation = z.enum(['local', 'cloud']);
+
+/** A role, model and provider together: who does the work. */
+export const Seat = z.strictObject({
+  role: RoleId,
+  model: ModelId,
+  provider: Id,
+});
+export type Seat = z.infer<typeof Seat>;
+
+/** The packs bound for a seat: hashes and store refs only, never pack bodies (history stays small). */
+export const PackBinding = z.strictObject({
+  role: RoleId,
+  role_version: Version,
+  role_pack_hash: Sha256Hash,
+  work_unit_pack_hash: Sha256Hash,
+  store_refs: z.strictObject({ role: StoreRefSchema, work_unit: StoreRefSchema }),
+  sizes: z.strictObject({ role: z.number().int().min(0), work_unit: z.number().int().min(0) }),
+  redaction_count: z.number().int().min(0),
+  freshness_markers: z.array(z.string()),
+});
+export type PackBinding = z.infer<typeof PackBinding>;
+
+export const SwapReason = z.enum(['swap', 'escalation']);
+
+export const SwapRequest = z.strictObject({
+  /** Idempotency key: a request id is applied at most once per job, across continue-as-new. */
+  request_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, {
+    error: 'must be 1-128 letters, digits, ".", "_", ":" or "-"',
+  }),
+  target_role: RoleId,
+  model: ModelId,
+  provider: Id,
+  reason: SwapReason,
+  /** Bind this exact work-unit pack (e.g. one a human reviewed); it must still satisfy the role. */
+  pinned_pack_hash: Sha256Hash.optional(),
+  requester: z.string().min(1).max(128),
+});
+export type SwapRequest = z.infer<typeof SwapRequest>;
+
+export const SwapDecision = z.enum(['reused', 'rebuilt']);
+
+export const SwapResult = z.strictObject({
+  request_id: z.string(),
+  seat: Seat,
+  /** The work-unit pack the request pinned, or the one in force before the swap. */
+  requested_pack_hash: Sha256Hash,
+  /** The work-unit pack bound after the swap. */
+  effective_pack_hash: Sha256Hash,
+  requested_role_pack_hash: Sha256Hash,
+  effective_role_pack_hash: Sha256Hash,
+  decision: SwapDecision,
+  /** Where the effective pack is stored. */
+  context_compile_ref: StoreRefSchema,
+  freshness_markers: z.array(z.string()),
+});
+export type SwapResult = z.infer<typeof SwapResult>;
+
+export const SwapLogEntry = z.strictObject({
+  /** Workflow time (deterministic) when the swap was applied or refused. */
+  at: z.string(),
+  request_id: z.string(),
+  via: z.enum(['update', 'signal', 'workflow']),
+  reason: SwapReason,
+  requester: z.string(),
+  from: Seat,
+  to: Seat,
+  outcome: z.enum(['reused', 'rebuilt', 'rejected']),
+  requested_pack_hash: Sha256Hash.optional(),
+  effective_pack_hash: Sha256Hash.optional(),
+  error: z.string().optional(),
+});
+export type SwapLogEntry = z.infer<typeof SwapLogEntry>;
+
+/** Recorded for every model invocation (RoleExecutionIdentity), returned by the invoke activity. */
+export const RoleExecutionIdentity = z.strictObject({
+  workflow_id: z.string(),
+  run_id: z.string(),
+  micro_task: Id,
+  iteration: z.number().int().min(1),
+  role_id: RoleId,
+  role_version: Version,
+  model: ModelId,
+  provider: Id,
+  location: ProviderLocation,
+  role_pack_hash: Sha256Hash,
+  work_unit_pack_hash: Sha256Hash,
+  render_hash: Sha256Hash,
+  prefix_hash: Sha256Hash,
+  store_refs: z.strictObject({ role: StoreRefSchema, work_unit: StoreRefSchema }),
+  provider_registry_hash: Sha256Hash.nullable(),
+});
+export type RoleExecutionIdentity = z.infer<typeof RoleExecutionIdentity>;
+
+/** A role as the workflow needs to know it to validate swaps without I/O. */
+export const RoleSummary = z.strictObject({
+  role_id: RoleId,
+  cloud_allowed: z.boolean(),
+  ladder: z.array(z.strictObject({ provider: Id, model: ModelId })).min(1),
+  escalate_after_failures: z.number().int().min(1),
+  max_iterations: z.number().int().min(1),
+});
+export type RoleSummary = z.infer<typeof RoleSummary>;
+
+/** What the workflow knows about the workspace (from an activity at job start). */
+export const WorkspaceDescription = z.strictObject({
+  cloud_allowed: z.boolean(),
+  roles: z.array(RoleSummary),
+  providers: z.array(
+    z.strictObject({ id: Id, location: ProviderLocation, cloud_tier: z.string().optional(), models: z.array(ModelId) }),
+  ),
+  provider_registry_hash: Sha256Hash.nullable(),
+  micro_tasks: z.array(z.strictObject({ id: Id, title: z.string() })).min(1),
+});
+export type WorkspaceDescription = z.infer<typeof WorkspaceDescription>;
+
+export const GovernedJobInput = z.strictObject({
+  /** A workspace id the worker maps to a directory: never a host path in history. */
+  workspace_id: Id,
+  /** The work unit file, relative to the workspace. */
+  work_unit: WorkspacePath,
+  seat: Seat,
+  freshness: FreshnessPolicy.default({ regen_allowed: true, regen_required: false }),
+  /** Consent to send (projected) context to cloud providers, recorded for the job. */
+  cloud_consent: z.boolean().default(false),
+  /** Start from this stored work-unit pack (checked for freshness) instead of assembling anew. */
+  pinned_pack_hash: Sha256Hash.optional(),
+  /** Continue-as-new after this many micro-tasks (besides when Temporal suggests it), to bound history. */
+  micro_tasks_per_run: z.number().int().min(1).optional(),
+});
+export type GovernedJobInput = z.input<typeof GovernedJobInput>;
+export type GovernedJobParams = z.output<typeof GovernedJobInput>;

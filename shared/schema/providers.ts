@@ -1,0 +1,53 @@
+/**
+ * The workspace's provider registry (`.ctxpack/providers.yaml`) and workspace settings
+ * (`.ctxpack/workspace.yaml`). Work profiles name providers from the registry; the registry says
+ * which are local and which are cloud.
+ */
+import { z } from 'zod';
+import { Id, ModelId } from './common.js';
+
+export const ProviderEntry = z.strictObject({
+  id: Id,
+  /** `local` runs on the team's machines; `cloud` sends data to a third party and needs consent. */
+  kind: z.enum(['local', 'cloud']),
+  /** Which adapter speaks to it. */
+  api: z.enum(['scripted', 'openai-compatible', 'anthropic', 'completion']),
+  base_url: z.url().optional(),
+  models: z
+    .array(
+      z.strictObject({
+        id: ModelId,
+        /** Context window in tokens; the payload is trimmed to fit. */
+        context_window: z.number().int().min(256),
+      }),
+    )
+    .min(1),
+  /** Label shown to operators, e.g. `cloud-standard`; only for cloud providers. */
+  cloud_tier: z.string().min(1).max(64).optional(),
+  /** Name of the environment variable holding the API key. The key itself is never written anywhere. */
+  api_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
+});
+export type ProviderEntry = z.infer<typeof ProviderEntry>;
+
+export const ProviderRegistry = z
+  .strictObject({
+    schema_version: z.literal(1),
+    providers: z.array(ProviderEntry).min(1),
+  })
+  .superRefine((registry, ctx) => {
+    const seen = new Set<string>();
+    registry.providers.forEach((provider, index) => {
+      if (seen.has(provider.id)) {
+        ctx.addIssue({ code: 'custom', path: ['providers', index, 'id'], message: `duplicate provider id "${provider.id}"` });
+      }
+      seen.add(provider.id);
+    });
+  });
+export type ProviderRegistry = z.infer<typeof ProviderRegistry>;
+
+export const WorkspaceSettings = z.strictObject({
+  schema_version: z.literal(1),
+  /** Master switch: when false no role in this workspace may use a cloud provider. */
+  cloud_allowed: z.boolean(),
+});
+export type WorkspaceSettings = z.infer<typeof WorkspaceSettings>;

@@ -1,0 +1,48 @@
+/**
+ * WorkUnitContextPack v1: the task a role works on, bound to the role pack it was built for.
+ * Sort keys: `required_files` by `path`; `sources` by `source_id`; `redactions` by `source_id`, then
+ * `rule`. `micro_tasks` and `verification.commands` keep their authored order (execution order).
+ */
+import { z } from 'zod';
+import { Builder, Id, RoleId, Sha256Hash, Sources, Tokenizer, Version, WorkspacePath, sortedSet } from './common.js';
+import { ContextPayload } from './payload.js';
+import { MicroTask, VerificationContract } from './work-unit.js';
+import { SourceId } from './common.js';
+
+export const RequiredFile = z.strictObject({
+  path: WorkspacePath,
+  sha256: Sha256Hash,
+  bytes: z.number().int().min(0),
+});
+export type RequiredFile = z.infer<typeof RequiredFile>;
+
+/** What was redacted or rewritten in a source: counts by rule, never the value. */
+export const RedactionEntry = z.strictObject({
+  source_id: SourceId,
+  rule: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/),
+  count: z.number().int().min(1),
+});
+export type RedactionEntry = z.infer<typeof RedactionEntry>;
+
+export const WorkUnitContextPack = z.strictObject({
+  kind: z.literal('WorkUnitContextPack'),
+  schema_version: z.literal(1),
+  job_id: Id,
+  work_packet_id: Id,
+  micro_tasks: z.array(MicroTask).min(1),
+  role: z.strictObject({ id: RoleId, version: Version }),
+  role_pack_hash: Sha256Hash,
+  required_files: sortedSet(RequiredFile, (f) => f.path, 'path'),
+  verification: VerificationContract,
+  payload: ContextPayload,
+  budgets: z.strictObject({
+    tokenizer: Tokenizer,
+    payload_tokens: z.strictObject({ limit: z.number().int().min(1), used: z.number().int().min(0) }),
+  }),
+  sources: Sources,
+  /** Hash of the canonical `sources` array: one value to compare for freshness. */
+  sources_hash: Sha256Hash,
+  redactions: sortedSet(RedactionEntry, (r) => `${r.source_id}\u0000${r.rule}`, 'source_id and rule'),
+  builder: Builder,
+});
+export type WorkUnitContextPack = z.infer<typeof WorkUnitContextPack>;

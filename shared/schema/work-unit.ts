@@ -1,0 +1,57 @@
+/**
+ * A work unit as authored: a job, its work packet and micro-tasks, the files it needs, how it is
+ * verified, and where its context comes from. A file (`.ctxpack/work-units/*.yaml`) or an object.
+ */
+import { z } from 'zod';
+import { Id, WorkspacePath } from './common.js';
+
+export const MicroTask = z.strictObject({
+  id: Id,
+  title: z.string().trim().min(1).max(200),
+});
+
+/** `.` (the workspace root) or a workspace path. */
+export const WorkingDirectory = z.union([z.literal('.'), WorkspacePath]);
+
+export const VerificationCommand = z.strictObject({
+  /** Run without a shell: argv[0] is the program. */
+  argv: z.array(z.string().min(1).max(4096)).min(1).max(256),
+  cwd: WorkingDirectory,
+  timeout_seconds: z.number().int().min(1).max(3600),
+});
+
+export const VerificationContract = z.strictObject({
+  commands: z.array(VerificationCommand).max(50),
+  acceptance: z.string().trim().min(1).max(2000),
+});
+export type VerificationContract = z.infer<typeof VerificationContract>;
+
+export const ContextSourceInput = z.strictObject({
+  path: WorkspacePath,
+  /**
+   * `notes`: Markdown with `# Synopsis`, `## Facts`, `## Constraints`, `## Open loops`, `## Anchors`
+   * sections of bullets; `items`: a YAML/JSON context items file (see `context-items.ts`).
+   */
+  kind: z.enum(['notes', 'items']),
+});
+
+export const WorkUnitDefinition = z
+  .strictObject({
+    schema_version: z.literal(1),
+    job_id: Id,
+    work_packet_id: Id,
+    micro_tasks: z.array(MicroTask).min(1, { error: 'a work unit needs at least one micro-task' }).max(500),
+    required_files: z.array(WorkspacePath).max(10_000).default([]),
+    verification: VerificationContract,
+    context_sources: z.array(ContextSourceInput).max(1000).default([]),
+  })
+  .superRefine((unit, ctx) => {
+    const seen = new Set<string>();
+    unit.micro_tasks.forEach((task, index) => {
+      if (seen.has(task.id)) {
+        ctx.addIssue({ code: 'custom', path: ['micro_tasks', index, 'id'], message: `duplicate micro-task id "${task.id}"` });
+      }
+      seen.add(task.id);
+    });
+  });
+export type WorkUnitDefinition = z.infer<typeof WorkUnitDefinition>;

@@ -1,0 +1,513 @@
+/**
+ * The governed job: bind context packs at job start, iterate micro-tasks (invoke, verify, decide),
+ * swap or escalate models through one path that records both pack hashes, and keep operators'
+ * views (memo, search attributes, current details) up to date.
+ *
+ * Deterministic: no I/O, clock or crypto here. Packs are built, hashed and stored by activities, and
+ * history holds only their hashes and store refs.
+ */
+import * as wf from '@temporalio/workflow';
+import type { GovernedJobActivities, InvokeModelResult } from '../activities/types.js';
+import { CtxPackCloud, CtxPackHash, CtxPackJob, CtxPackModel, CtxPackProvider, CtxPackRole } from '../shared/search-attributes.js';
+import {
+  GovernedJobInput,
+  SwapRequest,
+  type GovernedJobParams,
+  type PackBinding,
+  type Seat,
+  type SwapLogEntry,
+  type SwapResult,
+  type WorkspaceDescription,
+} from '../shared/schema/governed-job.js';
+import type { FreshnessDecision } from '../shared/schema/freshness.js';
+import { locationOf, nextRung, swapProblem, type SwapContext } from './swap-rules.js';
+
+// ---------------------------------------------------------------------------------------------
+// Messages. Clients import these constants, never the strings.
+
+/**
+ * Swap the model (and possibly the role) of the running job. An Update rather than only a Signal,
+ * because the caller wants the requested and effective pack hashes back, and a validator can refuse
+ * a bad request without writing anything to history.
+ */
+export const requestModelSwap = wf.defineUpdate<SwapResult, [SwapRequest]>('requestModelSwap');
+/** Fire-and-forget swap for callers that cannot wait; same code path, refusals go to the swap log. */
+export const modelSwap = wf.defineSignal<[SwapRequest]>('modelSwap');
+/** The operator view: seat, packs, position, markers, swap log. */
+export const packState = wf.defineQuery<PackState>('packState');
+/** The same view, read after every handler already admitted has finished (a consistent read). */
+export const readPackState = wf.defineUpdate<PackState>('readPackState');
+
+export interface PackState {
+  readonly status: 'binding' | 'running' | 'passed' | 'failed';
+  readonly workspace_id: string;
+  readonly job_id: string | null;
+  readonly seat: Seat;
+  readonly location: 'local' | 'cloud';
+  readonly cloud_tier: string | null;
+  readonly cloud_consent: boolean;
+  readonly binding: PackBinding | null;
+  readonly position: { readonly micro_task: string | null; readonly index: number; readonly of: number; readonly iteration: number };
+  readonly freshness: FreshnessDecision | null;
+  readonly last_decision: string | null;
+  readonly invocations: number;
+  readonly swaps_total: number;
+  readonly swap_log: readonly SwapLogEntry[];
+}
+
+export interface GovernedJobResult {
+  readonly status: 'passed';
+  readonly micro_tasks: readonly { readonly id: string; readonly iterations: number }[];
+  readonly invocations: number;
+  readonly swaps: number;
+  readonly seat: Seat;
+  readonly binding: PackBinding;
+}
+
+/** State carried into the next run by continue-as-new (Update-id dedupe does not survive it). */
+export interface CarriedState {
+  readonly description: WorkspaceDescription;
+  readonly seat: Seat;
+  readonly binding: PackBinding;
+  readonly freshness: FreshnessDecision | null;
+  readonly micro_task_index: number;
+  readonly completed: readonly { readonly id: string; readonly iterations: number }[];
+  readonly processed_request_ids: readonly string[];
+  readonly swap_log: readonly SwapLogEntry[];
+  readonly swaps_total: number;
+  readonly invocations: number;
+}
+
+/** Swap log entries kept in state, memo and continue-as-new; older ones remain in history. */
+const SWAP_LOG_KEEP = 20;
+
+const NON_RETRYABLE = [
+  'ContextPackStale',
+  'ContextPackArtifactCorrupt',
+  'ContextPackRegenDenied',
+  'ContextPackRegenFailed',
+  'ContextPackProvenanceMissing',
+  'PackPathRejected',
+  'PackBudgetExceeded',
+  'PackSchemaInvalid',
+  'PackSourceMissing',
+  'RT-ROLE-001',
+  'RT-SWAP-001',
+  'CloudConsentMissing',
+  'WorkspaceUnknown',
+];
+
+const packActivities = wf.proxyActivities<GovernedJobActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+const modelActivities = wf.proxyActivities<GovernedJobActivities>({
+  startToCloseTimeout: '10 minutes',
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+// ---------------------------------------------------------------------------------------------
+
+/** The job's mutable state and the logic the handlers and the main loop share. */
+class GovernedJob {
+  status: PackState['status'] = 'binding';
+  description: WorkspaceDescription | undefined;
+  seat: Seat;
+  binding: PackBinding | undefined;
+  freshness: FreshnessDecision | null = null;
+  microTaskIndex = 0;
+  iteration = 0;
+  completed: { id: string; iterations: number }[] = [];
+  processed = new Set<string>();
+  swapInFlight: string | undefined;
+  swapLog: SwapLogEntry[] = [];
+  swapsTotal = 0;
+  invocations = 0;
+  lastDecision: string | null = null;
+
+  constructor(
+    readonly input: GovernedJobParams,
+    carried: CarriedState | undefined,
+  ) {
+    this.seat = input.seat;
+    if (carried) {
+      this.description = carried.description;
+      this.seat = carried.seat;
+      this.binding = carried.binding;
+      this.freshness = carried.freshness;
+      this.microTaskIndex = carried.micro_task_index;
+      this.completed = [...carried.completed];
+      this.processed = new Set(carried.processed_request_ids);
+      this.swapLog = [...carried.swap_log];
+      this.swapsTotal = carried.swaps_total;
+      this.invocations = carried.invocations;
+      this.status = 'running';
+    }
+  }
+
+  private context(): SwapContext {
+    if (!this.description) throw new Error('the workspace is not described yet');
+    return {
+      description: this.description,
+      cloudConsent: this.input.cloud_consent,
+      processedRequestIds: this.processed,
+      swapInFlight: this.swapInFlight,
+    };
+  }
+
+  /** Update validator: throwing here rejects the Update with nothing written to history. */
+  validateSwap(raw: unknown): void {
+    const parsed = SwapRequest.safeParse(raw);
+    if (!parsed.success) {
+      throw new Error(`invalid swap request: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    }
+    if (!this.description || !this.binding) throw new Error('the job is still binding its first packs; retry shortly');
+    const problem = swapProblem(parsed.data, this.context());
+    if (problem) throw new Error(problem);
+  }
+
+  /** The one swap path: Update, Signal and the workflow's own escalations all come through here. */
+  async swap(request: SwapRequest, via: SwapLogEntry['via']): Promise<SwapResult> {
+    const from = this.seat;
+    const to: Seat = { role: request.target_role, model: request.model, provider: request.provider };
+    const current = this.binding;
+    if (!current) throw wf.ApplicationFailure.nonRetryable('no packs are bound yet', 'SwapRefused');
+    this.swapInFlight = request.request_id;
+    try {
+      const { binding, result } = await packActivities.swapPacks.executeWithOptions(
+        { summary: `${request.reason} to ${to.role} ${to.model}@${to.provider}` },
+        [{ workspace_id: this.input.workspace_id, work_unit: this.input.work_unit, request, current, freshness: this.input.freshness }],
+      );
+      this.binding = binding;
+      this.seat = to;
+      this.swapsTotal += 1;
+      this.lastDecision = `${request.reason}: ${result.decision}`;
+      this.log({
+        at: workflowTime(),
+        request_id: request.request_id,
+        via,
+        reason: request.reason,
+        requester: request.requester,
+        from,
+        to,
+        outcome: result.decision,
+        requested_pack_hash: result.requested_pack_hash,
+        effective_pack_hash: result.effective_pack_hash,
+      });
+      this.publish();
+      return result;
+    } catch (err) {
+      // The seat and packs in force stay bound: no invocation happens on an unbound target.
+      this.log({
+        at: workflowTime(),
+        request_id: request.request_id,
+        via,
+        reason: request.reason,
+        requester: request.requester,
+        from,
+        to,
+        outcome: 'rejected',
+        error: failureText(err),
+      });
+      this.publish();
+      throw err;
+    } finally {
+      this.processed.add(request.request_id);
+      this.swapInFlight = undefined;
+    }
+  }
+
+  /** Signals cannot answer, so a refused or failed signal swap is recorded in the swap log instead. */
+  async swapFromSignal(raw: unknown): Promise<void> {
+    const parsed = SwapRequest.safeParse(raw);
+    const problem = !parsed.success
+      ? `invalid swap request: ${parsed.error.issues.map((i) => i.message).join('; ')}`
+      : !this.description || !this.binding
+        ? undefined
+        : swapProblem(parsed.data, this.context());
+    if (parsed.success && !this.binding) {
+      // Arrived before the first packs were bound: apply it once they are.
+      await wf.condition(() => this.binding !== undefined && this.swapInFlight === undefined);
+      return this.swapFromSignal(raw);
+    }
+    if (!parsed.success || problem) {
+      const request = parsed.success ? parsed.data : undefined;
+      if (request && this.processed.has(request.request_id)) return; // a duplicate: already applied once
+      this.log({
+        at: workflowTime(),
+        request_id: request?.request_id ?? '(invalid)',
+        via: 'signal',
+        reason: request?.reason ?? 'swap',
+        requester: request?.requester ?? '(unknown)',
+        from: this.seat,
+        to: request ? { role: request.target_role, model: request.model, provider: request.provider } : this.seat,
+        outcome: 'rejected',
+        error: problem ?? 'invalid swap request',
+      });
+      this.publish();
+      return;
+    }
+    try {
+      await this.swap(parsed.data, 'signal');
+    } catch {
+      // Already in the swap log; a signal has no caller to tell.
+    }
+  }
+
+  private log(entry: SwapLogEntry): void {
+    this.swapLog.push(entry);
+    if (this.swapLog.length > SWAP_LOG_KEEP) this.swapLog.splice(0, this.swapLog.length - SWAP_LOG_KEEP);
+  }
+
+  state(): PackState {
+    const microTasks = this.description?.micro_tasks ?? [];
+    const provider = this.description?.providers.find((p) => p.id === this.seat.provider);
+    return {
+      status: this.status,
+      workspace_id: this.input.workspace_id,
+      job_id: null,
+      seat: this.seat,
+      location: this.description ? locationOf(this.description, this.seat.provider) : 'local',
+      cloud_tier: provider?.cloud_tier ?? null,
+      cloud_consent: this.input.cloud_consent,
+      binding: this.binding ?? null,
+      position: {
+        micro_task: microTasks[this.microTaskIndex]?.id ?? null,
+        index: this.microTaskIndex,
+        of: microTasks.length,
+        iteration: this.iteration,
+      },
+      freshness: this.freshness,
+      last_decision: this.lastDecision,
+      invocations: this.invocations,
+      swaps_total: this.swapsTotal,
+      swap_log: this.swapLog,
+    };
+  }
+
+  /** Keeps the Web UI's list columns, memo and current details in step with the state. */
+  publish(): void {
+    if (!this.binding || !this.description) return;
+    const location = locationOf(this.description, this.seat.provider);
+    wf.upsertSearchAttributes([
+      { key: CtxPackRole, value: this.seat.role },
+      { key: CtxPackModel, value: this.seat.model },
+      { key: CtxPackProvider, value: this.seat.provider },
+      { key: CtxPackHash, value: this.binding.work_unit_pack_hash },
+      { key: CtxPackCloud, value: location === 'cloud' },
+    ]);
+    wf.upsertMemo({
+      ctxpack: {
+        seat: this.seat,
+        location,
+        role_pack_hash: this.binding.role_pack_hash,
+        work_unit_pack_hash: this.binding.work_unit_pack_hash,
+        freshness_markers: this.binding.freshness_markers,
+        swaps_total: this.swapsTotal,
+        swap_log: this.swapLog.map((e) => ({
+          at: e.at,
+          request_id: e.request_id,
+          reason: e.reason,
+          outcome: e.outcome,
+          to: `${e.to.role} ${e.to.model}@${e.to.provider}`,
+          requested: e.requested_pack_hash ?? null,
+          effective: e.effective_pack_hash ?? null,
+        })),
+      },
+    });
+    const task = this.description.micro_tasks[this.microTaskIndex];
+    wf.setCurrentDetails(
+      [
+        `**${this.status}** · micro-task ${task?.id ?? '-'} (${this.microTaskIndex + 1}/${this.description.micro_tasks.length}) · iteration ${this.iteration}`,
+        `role **${this.seat.role}** · model **${this.seat.model}** @ ${this.seat.provider} (${location})`,
+        `pack ${this.binding.work_unit_pack_hash}`,
+        `role pack ${this.binding.role_pack_hash}`,
+        `last decision: ${this.lastDecision ?? '-'}`,
+      ].join('\n'),
+    );
+  }
+
+  carry(): CarriedState {
+    if (!this.description || !this.binding) throw new Error('nothing bound to carry');
+    return {
+      description: this.description,
+      seat: this.seat,
+      binding: this.binding,
+      freshness: this.freshness,
+      micro_task_index: this.microTaskIndex,
+      completed: this.completed,
+      processed_request_ids: [...this.processed],
+      swap_log: this.swapLog,
+      swaps_total: this.swapsTotal,
+      invocations: this.invocations,
+    };
+  }
+
+  maxIterations(): number {
+    return this.description?.roles.find((r) => r.role_id === this.seat.role)?.max_iterations ?? 1;
+  }
+
+  escalateAfter(): number {
+    return this.description?.roles.find((r) => r.role_id === this.seat.role)?.escalate_after_failures ?? 1;
+  }
+
+  nextRung(): { model: string; provider: string } | undefined {
+    return nextRung(this.seat, this.context());
+  }
+}
+
+/**
+ * Inside the workflow sandbox `Date` is Temporal's deterministic workflow time (the time of the
+ * current workflow task), replayed identically; it is not the host clock.
+ */
+function workflowTime(): string {
+  return new Date().toISOString();
+}
+
+function failureText(err: unknown): string {
+  if (err instanceof wf.ActivityFailure && err.cause) return err.cause.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export async function governedJob(rawInput: GovernedJobInput, carried?: CarriedState): Promise<GovernedJobResult> {
+  const parsed = GovernedJobInput.safeParse(rawInput);
+  if (!parsed.success) {
+    throw wf.ApplicationFailure.nonRetryable(
+      `invalid governed job input: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+      'PackSchemaInvalid',
+    );
+  }
+  const input = parsed.data;
+  const job = new GovernedJob(input, carried);
+
+  // --- message-handling API ------------------------------------------------------------------
+  wf.setHandler(requestModelSwap, (request) => job.swap(request, 'update'), {
+    validator: (request) => job.validateSwap(request),
+  });
+  wf.setHandler(modelSwap, (request) => job.swapFromSignal(request));
+  wf.setHandler(packState, () => job.state());
+  wf.setHandler(readPackState, () => job.state());
+
+  // --- main workflow logic -------------------------------------------------------------------
+  if (!carried) {
+    job.description = await packActivities.describeWorkspace.executeWithOptions(
+      { summary: `describe workspace ${input.workspace_id}` },
+      [{ workspace_id: input.workspace_id, work_unit: input.work_unit }],
+    );
+    const startProblem = swapProblem(
+      { request_id: 'job-start', target_role: input.seat.role, model: input.seat.model, provider: input.seat.provider, reason: 'swap', requester: 'job-start' },
+      { description: job.description, cloudConsent: input.cloud_consent, processedRequestIds: new Set(), swapInFlight: undefined },
+    );
+    if (startProblem) throw wf.ApplicationFailure.nonRetryable(`cannot start the job: ${startProblem}`, 'SwapRefused');
+    const bound = await packActivities.bindPacks.executeWithOptions({ summary: `assemble ${input.seat.role} packs` }, [
+      {
+        workspace_id: input.workspace_id,
+        work_unit: input.work_unit,
+        role: input.seat.role,
+        freshness: input.freshness,
+        ...(input.pinned_pack_hash ? { pinned_pack_hash: input.pinned_pack_hash } : {}),
+      },
+    ]);
+    job.binding = bound.binding;
+    job.freshness = bound.freshness;
+    job.lastDecision = `bound (${bound.freshness.decision})`;
+    job.status = 'running';
+  }
+  job.publish();
+
+  const description = job.description as WorkspaceDescription;
+  wf.upsertSearchAttributes([{ key: CtxPackJob, value: input.work_unit }]);
+
+  for (; job.microTaskIndex < description.micro_tasks.length; job.microTaskIndex += 1) {
+    const task = description.micro_tasks[job.microTaskIndex] as { id: string };
+    let passed = false;
+    let failuresOnRung = 0;
+    let feedback: string | undefined;
+    for (job.iteration = 1; job.iteration <= job.maxIterations(); job.iteration += 1) {
+      // A swap in progress finishes before the next invocation: never invoke an unbound seat.
+      await wf.condition(() => job.swapInFlight === undefined);
+      job.publish();
+      const binding = job.binding as PackBinding;
+      const invocation: InvokeModelResult = await modelActivities.invokeModel.executeWithOptions(
+        { summary: `invoke ${job.seat.model} as ${job.seat.role} with ${binding.work_unit_pack_hash.slice(0, 19)}…` },
+        [
+          {
+            workspace_id: input.workspace_id,
+            workflow_id: wf.workflowInfo().workflowId,
+            run_id: wf.workflowInfo().runId,
+            micro_task: task.id,
+            iteration: job.iteration,
+            seat: job.seat,
+            binding,
+            cloud_consent: input.cloud_consent,
+            ...(feedback !== undefined ? { feedback } : {}),
+          },
+        ],
+      );
+      job.invocations += 1;
+      const verdict = await packActivities.verifyMicroTask.executeWithOptions(
+        { summary: `verify ${task.id} (iteration ${job.iteration})` },
+        [{ workspace_id: input.workspace_id, work_unit_pack_hash: invocation.identity.work_unit_pack_hash, micro_task: task.id }],
+      );
+      if (verdict.passed) {
+        passed = true;
+        job.lastDecision = `${task.id} passed at iteration ${job.iteration}`;
+        job.completed.push({ id: task.id, iterations: job.iteration });
+        break;
+      }
+      feedback = verdict.feedback;
+      failuresOnRung += 1;
+      job.lastDecision = `${task.id} failed verification (iteration ${job.iteration})`;
+      if (failuresOnRung >= job.escalateAfter()) {
+        const rung = job.nextRung();
+        if (rung) {
+          await wf.condition(() => job.swapInFlight === undefined);
+          await job.swap(
+            {
+              request_id: `escalation:${wf.workflowInfo().workflowId}:${task.id}:${job.iteration}`,
+              target_role: job.seat.role,
+              model: rung.model,
+              provider: rung.provider,
+              reason: 'escalation',
+              requester: 'workflow',
+            },
+            'workflow',
+          );
+          failuresOnRung = 0;
+        }
+      }
+    }
+    if (!passed) {
+      job.status = 'failed';
+      job.publish();
+      await wf.condition(wf.allHandlersFinished);
+      throw wf.ApplicationFailure.nonRetryable(
+        `micro-task ${task.id} did not pass verification in ${job.maxIterations()} iterations`,
+        'MicroTaskExhausted',
+      );
+    }
+    const runFull =
+      wf.workflowInfo().continueAsNewSuggested ||
+      (input.micro_tasks_per_run !== undefined && job.completed.length % input.micro_tasks_per_run === 0);
+    if (runFull && job.microTaskIndex + 1 < description.micro_tasks.length) {
+      job.microTaskIndex += 1;
+      await wf.condition(() => wf.allHandlersFinished() && job.swapInFlight === undefined);
+      await wf.continueAsNew<typeof governedJob>(rawInput, job.carry());
+    }
+  }
+
+  job.status = 'passed';
+  job.iteration = 0;
+  job.publish();
+  await wf.condition(wf.allHandlersFinished);
+  return {
+    status: 'passed',
+    micro_tasks: job.completed,
+    invocations: job.invocations,
+    swaps: job.swapsTotal,
+    seat: job.seat,
+    binding: job.binding as PackBinding,
+  };
+}
