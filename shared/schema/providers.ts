@@ -4,7 +4,7 @@
  * which are local and which are cloud.
  */
 import { z } from 'zod';
-import { Id, ModelId } from './common.js';
+import { Id, ModelId, WorkspacePath } from './common.js';
 
 export const ProviderEntry = z.strictObject({
   id: Id,
@@ -24,6 +24,8 @@ export const ProviderEntry = z.strictObject({
     .min(1),
   /** Label shown to operators, e.g. `cloud-standard`; only for cloud providers. */
   cloud_tier: z.string().min(1).max(64).optional(),
+  /** For `api: scripted`: the workspace file with the scripted answers. */
+  script: WorkspacePath.optional(),
   /** Name of the environment variable holding the API key. The key itself is never written anywhere. */
   api_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
 });

@@ -1,0 +1,46 @@
+/**
+ * The one interface every model provider implements (activity side). It receives the
+ * provider-neutral rendering and the pack's allowed tools, and answers with text, tool calls, token
+ * usage and the provider's own model id. Adapters change only the wire format.
+ */
+import type { RenderedMessage } from '../../shared/render.js';
+
+export interface ToolCall {
+  readonly tool: string;
+  readonly path?: string;
+  /** For write tools: the new file content. */
+  readonly content?: string;
+}
+
+export interface ModelRequest {
+  readonly model: string;
+  readonly messages: readonly RenderedMessage[];
+  readonly allowedTools: readonly string[];
+  /** Where the request comes from, for deterministic scripted answers. */
+  readonly context: { readonly role: string; readonly microTask: string; readonly iteration: number };
+}
+
+export interface ModelResponse {
+  readonly text: string;
+  readonly toolCalls: readonly ToolCall[];
+  readonly usage: { readonly inputTokens: number; readonly outputTokens: number };
+  /** The model id the provider says answered (may differ from the requested alias). */
+  readonly providerModel: string;
+}
+
+export interface ModelProvider {
+  readonly id: string;
+  complete(request: ModelRequest): Promise<ModelResponse>;
+}
+
+/** A provider-side failure with a class the escalation ladder can react to. */
+export class ProviderError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'unavailable' | 'rate-limited' | 'bad-response' | 'timeout',
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = 'ProviderError';
+  }
+}

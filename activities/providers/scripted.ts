@@ -1,0 +1,76 @@
+/**
+ * The deterministic scripted provider: answers from a script file in the workspace, for tests and
+ * the demo. The first rule whose `when` matches (every given field equal) answers; a rule may also
+ * fail like a real provider would.
+ *
+ *     schema_version: 1
+ *     responses:
+ *       - when: { micro_task: MT-7.1, model: tiny-coder-1b }
+ *         text: ...
+ *         tool_calls: [{ tool: write_file, path: src/config.js, content: ... }]
+ *       - when: { model: flaky-model }
+ *         fail: unavailable
+ */
+import { z } from 'zod';
+import { parseOrThrow } from '../../shared/schema/parse.js';
+import { countTokens } from '../../shared/tokens.js';
+import { ProviderError, type ModelProvider, type ModelRequest, type ModelResponse } from './model-provider.js';
+
+export const ScriptFile = z.strictObject({
+  schema_version: z.literal(1),
+  responses: z.array(
+    z.strictObject({
+      when: z
+        .strictObject({
+          micro_task: z.string().optional(),
+          model: z.string().optional(),
+          role: z.string().optional(),
+          iteration: z.number().int().min(1).optional(),
+        })
+        .default({}),
+      text: z.string().default(''),
+      tool_calls: z
+        .array(z.strictObject({ tool: z.string(), path: z.string().optional(), content: z.string().optional() }))
+        .default([]),
+      fail: z.enum(['unavailable', 'rate-limited', 'bad-response', 'timeout']).optional(),
+    }),
+  ),
+});
+export type ScriptFile = z.infer<typeof ScriptFile>;
+
+export class ScriptedProvider implements ModelProvider {
+  private readonly script: ScriptFile;
+
+  constructor(
+    readonly id: string,
+    script: unknown,
+    scriptName: string,
+  ) {
+    this.script = parseOrThrow(ScriptFile, script, scriptName);
+  }
+
+  async complete(request: ModelRequest): Promise<ModelResponse> {
+    const rule = this.script.responses.find(
+      ({ when }) =>
+        (when.micro_task === undefined || when.micro_task === request.context.microTask) &&
+        (when.model === undefined || when.model === request.model) &&
+        (when.role === undefined || when.role === request.context.role) &&
+        (when.iteration === undefined || when.iteration === request.context.iteration),
+    );
+    if (!rule) {
+      throw new ProviderError(`scripted provider ${this.id} has no response for ${request.context.microTask} on ${request.model}`, 'bad-response', false);
+    }
+    if (rule.fail) throw new ProviderError(`scripted ${rule.fail} from ${this.id}`, rule.fail, rule.fail !== 'bad-response');
+    const input = request.messages.reduce((sum, m) => sum + countTokens(m.content), 0);
+    return {
+      text: rule.text,
+      toolCalls: rule.tool_calls.map((call) => ({
+        tool: call.tool,
+        ...(call.path !== undefined ? { path: call.path } : {}),
+        ...(call.content !== undefined ? { content: call.content } : {}),
+      })),
+      usage: { inputTokens: input, outputTokens: countTokens(rule.text) },
+      providerModel: request.model,
+    };
+  }
+}
