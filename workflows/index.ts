@@ -1,2 +1,2 @@
 /** Every workflow the context-packs worker registers. */
-export {};
+export { governedJob } from './governed-job.js';
