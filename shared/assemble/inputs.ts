@@ -39,7 +39,7 @@ export function parseStructured(text: string, path: string): unknown {
   if (/\.ya?ml$/i.test(path)) {
     try {
       // uniqueKeys: a repeated key is an authoring mistake; maxAliasCount guards against alias bombs.
-      return parseYaml(text, { uniqueKeys: true, maxAliasCount: 100, prettyErrors: false });
+      return parseYaml(text, { uniqueKeys: true, maxAliasCount: 100, prettyErrors: true });
     } catch (err) {
       if (err instanceof YAMLParseError) {
         const at = err.linePos?.[0];

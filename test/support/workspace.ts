@@ -1,0 +1,19 @@
+/** Fresh copies of the example workspace, so tests can change files without touching the repo. */
+import { cp, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const EXAMPLE_WORKSPACE = fileURLToPath(new URL('../../examples/workspace/', import.meta.url));
+export const WORK_UNIT = '.ctxpack/work-units/wp-7.yaml';
+
+/** Copies the example workspace (without any store) into a new temp directory and returns its path. */
+export async function copyExampleWorkspace(label = 'ws'): Promise<string> {
+  const parent = await mkdtemp(path.join(tmpdir(), `ctxpack-${label}-`));
+  const target = path.join(parent, 'workspace');
+  await cp(EXAMPLE_WORKSPACE, target, {
+    recursive: true,
+    filter: (source) => !source.includes(`${path.sep}.ctxpack${path.sep}store`),
+  });
+  return target;
+}
