@@ -36,7 +36,9 @@ export const defaultProviderFactory: ProviderFactory = async (entry, workspace) 
       });
     }
     const bytes = await workspace.readBytes(entry.script, `providers.${entry.id}.script`);
-    return new ScriptedProvider(entry.id, parseStructured(decodeUtf8(bytes, entry.script), entry.script), entry.script);
+    return new ScriptedProvider(entry.id, parseStructured(decodeUtf8(bytes, entry.script), entry.script), entry.script, (file) =>
+      workspace.exists(file),
+    );
   }
   throw ApplicationFailure.create({
     message: `provider "${entry.id}" uses api "${entry.api}", which this worker has no adapter for`,

@@ -217,41 +217,48 @@ class GovernedJob {
     }
   }
 
-  /** Signals cannot answer, so a refused or failed signal swap is recorded in the swap log instead. */
+  /**
+   * Signals cannot answer, so a refused or failed signal swap is recorded in the swap log instead.
+   * Unlike Updates (refused while another swap runs, so the caller retries knowingly), a Signal waits
+   * for the swap in flight and is then checked and applied in arrival order.
+   */
   async swapFromSignal(raw: unknown): Promise<void> {
     const parsed = SwapRequest.safeParse(raw);
-    const problem = !parsed.success
-      ? `invalid swap request: ${parsed.error.issues.map((i) => i.message).join('; ')}`
-      : !this.description || !this.binding
-        ? undefined
-        : swapProblem(parsed.data, this.context());
-    if (parsed.success && !this.binding) {
-      // Arrived before the first packs were bound: apply it once they are.
-      await wf.condition(() => this.binding !== undefined && this.swapInFlight === undefined);
-      return this.swapFromSignal(raw);
+    if (!parsed.success) {
+      this.logRefusal(undefined, `invalid swap request: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+      return;
     }
-    if (!parsed.success || problem) {
-      const request = parsed.success ? parsed.data : undefined;
-      if (request && this.processed.has(request.request_id)) return; // a duplicate: already applied once
-      this.log({
-        at: workflowTime(),
-        request_id: request?.request_id ?? '(invalid)',
-        via: 'signal',
-        reason: request?.reason ?? 'swap',
-        requester: request?.requester ?? '(unknown)',
-        from: this.seat,
-        to: request ? { role: request.target_role, model: request.model, provider: request.provider } : this.seat,
-        outcome: 'rejected',
-        error: problem ?? 'invalid swap request',
-      });
-      this.publish();
+    const request = parsed.data;
+    const free = () => this.binding !== undefined && this.swapInFlight === undefined;
+    // Re-check after waking: another queued signal may have started its swap in the same activation.
+    while (!free()) await wf.condition(free);
+    if (this.processed.has(request.request_id)) return; // a duplicate: applied (or refused) once already
+    const problem = swapProblem(request, this.context());
+    if (problem) {
+      this.processed.add(request.request_id);
+      this.logRefusal(request, problem);
       return;
     }
     try {
-      await this.swap(parsed.data, 'signal');
+      await this.swap(request, 'signal');
     } catch {
       // Already in the swap log; a signal has no caller to tell.
     }
+  }
+
+  private logRefusal(request: SwapRequest | undefined, error: string): void {
+    this.log({
+      at: workflowTime(),
+      request_id: request?.request_id ?? '(invalid)',
+      via: 'signal',
+      reason: request?.reason ?? 'swap',
+      requester: request?.requester ?? '(unknown)',
+      from: this.seat,
+      to: request ? { role: request.target_role, model: request.model, provider: request.provider } : this.seat,
+      outcome: 'rejected',
+      error,
+    });
+    this.publish();
   }
 
   private log(entry: SwapLogEntry): void {

@@ -11,7 +11,9 @@
  *       - when: { model: flaky-model }
  *         fail: unavailable
  */
+import { Context, heartbeat } from '@temporalio/activity';
 import { z } from 'zod';
+import { WorkspacePath } from '../../shared/schema/common.js';
 import { parseOrThrow } from '../../shared/schema/parse.js';
 import { countTokens } from '../../shared/tokens.js';
 import { ProviderError, type ModelProvider, type ModelRequest, type ModelResponse } from './model-provider.js';
@@ -33,6 +35,11 @@ export const ScriptFile = z.strictObject({
         .array(z.strictObject({ tool: z.string(), path: z.string().optional(), content: z.string().optional() }))
         .default([]),
       fail: z.enum(['unavailable', 'rate-limited', 'bad-response', 'timeout']).optional(),
+      /**
+       * Answer only once this workspace file exists: lets a test hold a job mid-iteration (to swap,
+       * restart a worker...) and release it, without timing guesses.
+       */
+      wait_for: WorkspacePath.optional(),
     }),
   ),
 });
@@ -45,6 +52,8 @@ export class ScriptedProvider implements ModelProvider {
     readonly id: string,
     script: unknown,
     scriptName: string,
+    /** Resolves `wait_for` paths; without it, `wait_for` rules are refused. */
+    private readonly exists?: (workspacePath: string) => Promise<boolean>,
   ) {
     this.script = parseOrThrow(ScriptFile, script, scriptName);
   }
@@ -60,6 +69,7 @@ export class ScriptedProvider implements ModelProvider {
     if (!rule) {
       throw new ProviderError(`scripted provider ${this.id} has no response for ${request.context.microTask} on ${request.model}`, 'bad-response', false);
     }
+    if (rule.wait_for !== undefined) await this.waitFor(rule.wait_for);
     if (rule.fail) throw new ProviderError(`scripted ${rule.fail} from ${this.id}`, rule.fail, rule.fail !== 'bad-response');
     const input = request.messages.reduce((sum, m) => sum + countTokens(m.content), 0);
     return {
@@ -72,5 +82,36 @@ export class ScriptedProvider implements ModelProvider {
       usage: { inputTokens: input, outputTokens: countTokens(rule.text) },
       providerModel: request.model,
     };
+  }
+
+  private async waitFor(file: string): Promise<void> {
+    if (!this.exists) throw new ProviderError(`scripted provider ${this.id} cannot wait for files here`, 'bad-response', false);
+    const deadline = Date.now() + WAIT_LIMIT_MS;
+    const signal = cancellationSignal();
+    while (!(await this.exists(file))) {
+      if (Date.now() > deadline) throw new ProviderError(`scripted provider ${this.id} waited too long for ${file}`, 'timeout', false);
+      if (signal?.aborted) throw new ProviderError(`scripted provider ${this.id}: cancelled while waiting`, 'unavailable', true);
+      // Heartbeat so a worker that dies while waiting is noticed quickly, and cancellation arrives.
+      heartbeatIfInActivity();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+const WAIT_LIMIT_MS = 120_000;
+
+function cancellationSignal(): AbortSignal | undefined {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined;
+  }
+}
+
+function heartbeatIfInActivity(): void {
+  try {
+    heartbeat();
+  } catch {
+    // Not inside an activity (e.g. a direct call in a test): nothing to heartbeat.
   }
 }

@@ -1,0 +1,107 @@
+/** Helpers for running governed jobs on the test dev server with a real worker. */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { createActivities, type CreateActivitiesOptions } from '../../activities/index.js';
+import type { GovernedJobInput, Seat, SwapRequest } from '../../shared/schema/governed-job.js';
+import { governedJob, packState, type PackState } from '../../workflows/governed-job.js';
+import { testTemporal, uniqueTaskQueue, withWorker } from './temporal.js';
+import { copyExampleWorkspace, WORK_UNIT } from './workspace.js';
+
+export const WORKSPACE_ID = 'demo';
+export const TINY: Seat = { role: 'coder', model: 'tiny-coder-1b', provider: 'local-small' };
+export const BIG: Seat = { role: 'coder', model: 'big-coder-14b', provider: 'local-large' };
+export const CLOUD: Seat = { role: 'coder', model: 'frontier-coder', provider: 'cloud-scripted' };
+
+export interface JobSetup {
+  readonly dir: string;
+  readonly taskQueue: string;
+  readonly workflowId: string;
+  readonly activities: ReturnType<typeof createActivities>;
+}
+
+export async function setupJob(label: string, options: Partial<CreateActivitiesOptions> = {}): Promise<JobSetup> {
+  const dir = await copyExampleWorkspace(label);
+  const taskQueue = uniqueTaskQueue(label);
+  return {
+    dir,
+    taskQueue,
+    workflowId: `job-${label}-${randomUUID()}`,
+    activities: createActivities({ workspaces: { [WORKSPACE_ID]: dir }, ...options }),
+  };
+}
+
+export function jobInput(seat: Seat = TINY, extra: Partial<GovernedJobInput> = {}): GovernedJobInput {
+  return { workspace_id: WORKSPACE_ID, work_unit: WORK_UNIT, seat, ...extra };
+}
+
+export async function startJob(setup: JobSetup, input: GovernedJobInput): Promise<WorkflowHandle<typeof governedJob>> {
+  const { client } = await testTemporal();
+  return client.workflow.start(governedJob, {
+    taskQueue: setup.taskQueue,
+    workflowId: setup.workflowId,
+    args: [input],
+    staticSummary: `governed job ${WORK_UNIT}`,
+  });
+}
+
+export function runWorker<T>(setup: JobSetup, body: () => Promise<T>): Promise<T> {
+  // A short grace time: if a test fails while an activity waits on a gate, shutdown cancels it
+  // instead of waiting for the gate that will never open.
+  return withWorker({ taskQueue: setup.taskQueue, activities: setup.activities, shutdownGraceTime: '1s' }, body);
+}
+
+/** Polls the packState query until `predicate` holds (a worker must be running). */
+export async function waitForState(
+  handle: WorkflowHandle<typeof governedJob>,
+  predicate: (state: PackState) => boolean,
+  timeoutMs = 30_000,
+): Promise<PackState> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = await handle.query(packState).catch(() => undefined);
+    if (state && predicate(state)) return state;
+    if (Date.now() > deadline) throw new Error(`state never matched; last: ${JSON.stringify(state)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Adds a bullet to the Facts section of the example notes. */
+export async function addFact(dir: string, text: string): Promise<void> {
+  const file = path.join(dir, 'docs/notes/wp-7.md');
+  await writeFile(file, (await readFile(file, 'utf8')).replace('## Facts\n', `## Facts\n- ${text}\n`));
+}
+
+/** Replaces the scripted provider's answers in a test workspace. */
+export async function writeScript(dir: string, script: string): Promise<void> {
+  await writeFile(path.join(dir, '.ctxpack/scripts/demo.yaml'), script);
+}
+
+/** Creates a gate file a `wait_for` rule is waiting on. */
+export async function openGate(dir: string, name = 'go'): Promise<void> {
+  await mkdir(path.join(dir, '.gate'), { recursive: true });
+  await writeFile(path.join(dir, '.gate', name), 'open');
+}
+
+export function swap(seat: Seat, extra: Partial<SwapRequest> = {}): SwapRequest {
+  return {
+    request_id: `swap-${randomUUID()}`,
+    target_role: seat.role,
+    model: seat.model,
+    provider: seat.provider,
+    reason: 'swap',
+    requester: 'test',
+    ...extra,
+  };
+}
+
+/** A script whose every answer waits for `.gate/go`, then passes verification. */
+export const GATED_PASSING_SCRIPT = `schema_version: 1
+responses:
+  - when: { iteration: 1, micro_task: MT-7.1 }
+    wait_for: .gate/go
+    text: done
+  - when: {}
+    text: done
+`;
