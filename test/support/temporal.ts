@@ -28,7 +28,8 @@ export function testTemporal(): Promise<TestTemporal> {
         await nativeConnection.close();
         await connection.close();
       });
-      return { address, namespace, client: new Client({ connection, namespace }), nativeConnection };
+      // Fixed identities: recorded histories must not carry a pid@hostname.
+      return { address, namespace, client: new Client({ connection, namespace, identity: 'ctxpack-test-client' }), nativeConnection };
     })();
   }
   return shared;
@@ -47,6 +48,7 @@ export async function withWorker<T>(options: TestWorkerOptions, body: (worker: W
     connection: nativeConnection,
     namespace,
     workflowBundle: { codePath: inject('workflowBundlePath') },
+    identity: 'ctxpack-test-worker',
     ...options,
   });
   return worker.runUntil(() => body(worker));

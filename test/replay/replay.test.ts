@@ -1,0 +1,38 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { describe, expect, inject, it } from 'vitest';
+
+const FIXTURES = new URL('../fixtures/histories/', import.meta.url);
+const fixtures = readdirSync(FIXTURES).filter((name) => name.endsWith('.json')).sort();
+
+function load(name: string) {
+  return historyFromJSON(JSON.parse(readFileSync(new URL(name, FIXTURES), 'utf8')));
+}
+
+describe('replaying recorded governed-job histories with the current workflow code', () => {
+  it('has the recorded scenarios: swaps, an escalation, a rejected swap', () => {
+    expect(fixtures).toEqual(['job-with-escalation.json', 'job-with-rejected-swap.json', 'job-with-swaps.json']);
+  });
+
+  for (const name of fixtures) {
+    it(`replays ${name} deterministically`, async () => {
+      const history = load(name);
+      expect(history.events?.length).toBeGreaterThan(10);
+      await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, name);
+    });
+  }
+
+  it('fails on a non-deterministic change to the workflow', async () => {
+    const bundle = await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('../support/mutated-workflows.ts', import.meta.url)),
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+    });
+    const error = await Worker.runReplayHistory({ workflowBundle: bundle }, load('job-with-swaps.json'), 'mutated').catch(
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(DeterminismViolationError);
+  });
+});
