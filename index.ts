@@ -1,0 +1,36 @@
+/**
+ * context-packs: the public surface. Everything a user needs to build, store, verify and bind
+ * Context Packs, and to run governed jobs on Temporal. Internals stay unexported.
+ */
+// Worker side: the plugin and a ready-made worker.
+export { contextPacksPlugin, type ContextPacksPluginOptions, WORKFLOWS_PATH } from './workers/plugin.js';
+export { createContextPacksWorker, DEFAULT_TASK_QUEUE, type ContextPacksWorkerOptions } from './workers/worker.js';
+export { createActivities, type CreateActivitiesOptions, type ProviderFactory } from './activities/index.js';
+export type { ModelProvider, ModelRequest, ModelResponse, ToolCall } from './activities/providers/model-provider.js';
+
+// Client side: the workflow and its messages (import constants, never strings).
+export {
+  governedJob,
+  modelSwap,
+  packState,
+  readPackState,
+  requestModelSwap,
+  type GovernedJobResult,
+  type PackState,
+} from './workflows/governed-job.js';
+
+// The pack core.
+export * from './shared/schema/index.js';
+export { assembleAndStore, assemblePacks, seal, type AssembledPacks, type SealedPack, type StoredPacks } from './shared/assemble/index.js';
+export { canonicalBytes, canonicalJson } from './shared/canonical.js';
+export { hashCanonical, sha256, shortHash, type Sha256 } from './shared/hash.js';
+export { loadPack, loadRolePack, loadWorkUnitPack, verifyPackBytes } from './shared/pack-io.js';
+export { renderPacks, type Rendering } from './shared/render.js';
+export { diffPacks, type PackDiffEntry } from './shared/diff.js';
+export { decideFreshness, findStaleSources } from './shared/freshness.js';
+export { redactSecrets, type RedactionResult } from './shared/redact/index.js';
+export { FilePackStore, openPackStore, type PackStore, type StoreRef } from './shared/store/index.js';
+export { Workspace } from './shared/workspace-fs.js';
+export { jsonSchemas } from './shared/json-schema.js';
+export * from './shared/errors.js';
+export * from './shared/search-attributes.js';
