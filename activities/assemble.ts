@@ -20,6 +20,8 @@ function bindingOf(packs: StoredPacks, markers: string[] = []): PackBinding {
   return {
     role: packs.role.pack.role.id,
     role_version: packs.role.pack.role.version,
+    governance_mode: packs.role.pack.governance_mode,
+    lock_set: packs.role.pack.lock_set,
     role_pack_hash: packs.role.hash,
     work_unit_pack_hash: packs.workUnit.hash,
     store_refs: { role: packs.storeRefs.role, work_unit: packs.storeRefs.workUnit },
@@ -34,9 +36,12 @@ async function bindingOfStored(store: PackStore, workUnitHash: string, markers: 
   const unitBytes = await store.get(workUnitHash);
   const unit = await loadWorkUnitPack(store, workUnitHash);
   const roleBytes = await store.get(unit.role_pack_hash);
+  const rolePack = await loadRolePack(store, unit.role_pack_hash);
   return {
     role: unit.role.id,
     role_version: unit.role.version,
+    governance_mode: rolePack.governance_mode,
+    lock_set: rolePack.lock_set,
     role_pack_hash: unit.role_pack_hash as PackBinding['role_pack_hash'],
     work_unit_pack_hash: workUnitHash as PackBinding['work_unit_pack_hash'],
     store_refs: { role: store.refFor(unit.role_pack_hash), work_unit: store.refFor(workUnitHash) },

@@ -4,6 +4,11 @@ import { registerAssemble } from './commands/assemble.js';
 import { registerDev } from './commands/dev.js';
 import { registerDiff } from './commands/diff.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerList } from './commands/list.js';
+import { registerReplay } from './commands/replay.js';
+import { registerShow } from './commands/show.js';
+import { registerStart } from './commands/start.js';
+import { registerSwap } from './commands/swap.js';
 import { registerSchema } from './commands/schema.js';
 import { registerVerify } from './commands/verify.js';
 import { ExitCode } from './exit-codes.js';
@@ -20,6 +25,11 @@ registerAssemble(program);
 registerVerify(program);
 registerDiff(program);
 registerSchema(program);
+registerStart(program);
+registerSwap(program);
+registerShow(program);
+registerList(program);
+registerReplay(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -4,7 +4,7 @@
  * imports these to validate Update and Signal input.
  */
 import { z } from 'zod';
-import { Id, ModelId, RoleId, Sha256Hash, Version, WorkspacePath } from './common.js';
+import { GovernanceMode, Id, ModelId, RoleId, Sha256Hash, Version, WorkspacePath } from './common.js';
 import { FreshnessPolicy } from './freshness.js';
 
 export const StoreRefSchema = z.strictObject({
@@ -27,6 +27,9 @@ export type Seat = z.infer<typeof Seat>;
 export const PackBinding = z.strictObject({
   role: RoleId,
   role_version: Version,
+  /** Copied from the role pack so operators see them without access to the store. */
+  governance_mode: GovernanceMode,
+  lock_set: z.strictObject({ write: z.array(z.string()), read: z.array(z.string()), deny: z.array(z.string()) }),
   role_pack_hash: Sha256Hash,
   work_unit_pack_hash: Sha256Hash,
   store_refs: z.strictObject({ role: StoreRefSchema, work_unit: StoreRefSchema }),
