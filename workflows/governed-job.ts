@@ -323,13 +323,19 @@ class GovernedJob {
       },
     });
     const task = this.description.micro_tasks[this.microTaskIndex];
+    const of = this.description.micro_tasks.length;
+    const position = task ? `micro-task ${task.id} (${this.microTaskIndex + 1}/${of}), iteration ${this.iteration}` : `all ${of} micro-tasks done`;
+    // Markdown: the Web UI renders current details on the workflow's User Metadata tab.
     wf.setCurrentDetails(
       [
-        `**${this.status}** · micro-task ${task?.id ?? '-'} (${this.microTaskIndex + 1}/${this.description.micro_tasks.length}) · iteration ${this.iteration}`,
-        `role **${this.seat.role}** · model **${this.seat.model}** @ ${this.seat.provider} (${location})`,
-        `pack ${this.binding.work_unit_pack_hash}`,
-        `role pack ${this.binding.role_pack_hash}`,
-        `last decision: ${this.lastDecision ?? '-'}`,
+        `**${this.status}** · ${position}`,
+        '',
+        `- role **${this.seat.role}** ${this.binding.role_version} (${this.binding.governance_mode})`,
+        `- model **${this.seat.model}** @ ${this.seat.provider} (${location})`,
+        `- pack \`${this.binding.work_unit_pack_hash}\``,
+        `- role pack \`${this.binding.role_pack_hash}\``,
+        `- lock write: ${this.binding.lock_set.write.join(', ') || '(none)'}; deny: ${this.binding.lock_set.deny.join(', ') || '(none)'}`,
+        `- last decision: ${this.lastDecision ?? '-'}`,
       ].join('\n'),
     );
   }

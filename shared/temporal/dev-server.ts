@@ -4,6 +4,7 @@
  */
 import { createServer } from 'node:net';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { CtxPackError } from '../errors.js';
 import { CTXPACK_SEARCH_ATTRIBUTES } from '../search-attributes.js';
 import { resolveTemporalCli, type TemporalCli } from './cli-resolver.js';
 
@@ -35,6 +36,16 @@ export interface DevServer {
 }
 
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  // The SDK would otherwise connect to whatever already listens there and report success.
+  for (const [flag, port] of [['--port', options.port], ['--ui-port', options.uiPort]] as const) {
+    if (port !== undefined && !(await isFree(port))) {
+      throw new PortInUse(
+        `port ${port} (${flag}) is already in use, perhaps by another Temporal dev server`,
+        `stop it, choose another ${flag}, or use the running server with TEMPORAL_ADDRESS=127.0.0.1:${port}`,
+        { port },
+      );
+    }
+  }
   const cli = options.cli ?? (await resolveTemporalCli(options.log ? { log: options.log } : {}));
   const namespace = options.namespace ?? 'default';
   const ui = options.ui ?? true;
@@ -61,6 +72,19 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     env,
     stop: () => env.teardown(),
   };
+}
+
+/** A port the dev server needs is taken. */
+export class PortInUse extends CtxPackError {
+  readonly code = 'PortInUse';
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 /** A port the OS says is free right now (the server binds it a moment later). */
