@@ -1,12 +1,13 @@
 /**
  * Path rules for everything that names a place in a workspace: pack fields, lock-set globs, tool
- * calls. Paths are workspace-relative POSIX in NFC; anything that could reach outside the workspace
- * or mean different files on different machines is refused with the rule it broke.
+ * calls. Paths are workspace-relative POSIX in NFC; anything that could reach outside the workspace,
+ * or could mean different files on different machines, is refused with the rule it broke.
  *
- * Pure (no Node APIs): workflow code and the tool gate import it. Symlink checks need the file system
- * and live in `workspace-fs.ts`.
+ * Pure (no Node APIs): workflow code and the tool gate import it, so `lockDecision` lives here too.
+ * Symlink checks need the file system and live in `workspace-fs.ts`.
  */
-// The POSIX build: the same matching on every OS (no Windows separator handling).
+// The POSIX build of picomatch: it never consults `process.platform`, so a glob matches the same way
+// on every OS and inside the workflow sandbox, and it pulls in no Node built-ins.
 import picomatch from 'picomatch/posix.js';
 import { PackPathRejected } from './errors.js';
 
@@ -24,23 +25,26 @@ export type PathRule =
   | 'control-char'
   | 'not-nfc'
   | 'too-long'
+  /** Only raised by `workspace-fs.ts`: the path exists but a symlink on it leads outside the root. */
   | 'symlink-escape';
 
+/** The longest workspace path accepted, in UTF-8 bytes (well under every OS's PATH_MAX). */
 export const MAX_PATH_BYTES = 1024;
 
+/** One-line fixes, per rule. None of them mention host paths. */
 const FIXES: Record<PathRule, string> = {
   empty: 'give a path relative to the workspace root',
   absolute: 'use a path relative to the workspace root, not an absolute path',
   'drive-letter': 'use a POSIX path relative to the workspace root, without a drive letter',
   unc: 'use a path relative to the workspace root, not a network share',
-  backslash: 'use "/" as the separator',
+  backslash: 'use "/" as the separator (in a glob, write a literal metacharacter as a class, e.g. [*])',
   'dot-dot': "use a path relative to the workspace root, without '..'",
-  'dot-segment': "remove './' segments",
-  'empty-segment': "remove the doubled '/' (or the trailing '/')",
+  'dot-segment': "remove the './' segments",
+  'empty-segment': "remove the doubled or trailing '/'",
   'nul-byte': 'remove the NUL character',
-  'control-char': 'remove control characters from the path',
-  'not-nfc': 'write the path in Unicode NFC (composed) form',
-  'too-long': `shorten the path to at most ${MAX_PATH_BYTES} bytes`,
+  'control-char': 'remove control characters (C0/C1 controls, DEL, bidi controls) from the path',
+  'not-nfc': 'write the path as well-formed Unicode in NFC (composed) form',
+  'too-long': `shorten the path to at most ${MAX_PATH_BYTES} UTF-8 bytes`,
   'symlink-escape': 'point the symlink inside the workspace, or reference the real file inside it',
 };
 
@@ -52,25 +56,39 @@ const DESCRIPTIONS: Record<PathRule, string> = {
   backslash: 'contains a backslash',
   'dot-dot': 'escapes the workspace',
   'dot-segment': "has a '.' segment",
-  'empty-segment': 'has an empty segment',
+  'empty-segment': "has an empty segment ('//' or a trailing '/')",
   'nul-byte': 'contains a NUL byte',
   'control-char': 'contains a control character',
-  'not-nfc': 'is not in Unicode NFC form',
-  'too-long': 'is too long',
-  'symlink-escape': 'is a symlink that leads outside the workspace',
+  'not-nfc': 'is not well-formed Unicode in NFC form',
+  'too-long': `is longer than ${MAX_PATH_BYTES} bytes`,
+  'symlink-escape': 'goes through a symlink that leads outside the workspace',
 };
 
+// C0 controls, DEL, C1 controls, and the bidi embedding/override/isolate controls: the last group is
+// invisible and can make a path display as a different one (the "Trojan Source" trick).
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0001-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+// An unpaired UTF-16 surrogate: such a string has no UTF-8 form, so it names no file reliably and
+// cannot go into a canonical pack (TextEncoder would silently turn it into U+FFFD).
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const UTF8 = new TextEncoder();
+
+/** The rules paths and globs share. Order matters: the most specific explanation wins. */
 function commonProblem(p: string): PathRule | undefined {
   if (p.length === 0) return 'empty';
   if (p.includes('\u0000')) return 'nul-byte';
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0001-\u001f\u007f]/.test(p)) return 'control-char';
-  if (new TextEncoder().encode(p).length > MAX_PATH_BYTES) return 'too-long';
+  if (CONTROL.test(p)) return 'control-char';
+  // Checked early so later regexes never run on a huge string.
+  if (p.length > MAX_PATH_BYTES || UTF8.encode(p).length > MAX_PATH_BYTES) return 'too-long';
+  // `\\server\share`, `//server/share`, `\\?\C:\x`: before 'absolute' and 'backslash' since it says more.
   if (/^[\\/]{2}/.test(p)) return 'unc';
+  // `C:\x`, `c:/x`, `C:x` (drive-relative on Windows): before 'backslash' for the same reason.
   if (/^[A-Za-z]:/.test(p)) return 'drive-letter';
   if (p.startsWith('/')) return 'absolute';
+  // A backslash is a separator on Windows and an ordinary character on POSIX: the same string would
+  // name different files on different machines.
   if (p.includes('\\')) return 'backslash';
-  if (p.normalize('NFC') !== p) return 'not-nfc';
+  if (LONE_SURROGATE.test(p) || p.normalize('NFC') !== p) return 'not-nfc';
   const segments = p.split('/');
   if (segments.includes('..')) return 'dot-dot';
   if (segments.includes('.')) return 'dot-segment';
@@ -78,50 +96,111 @@ function commonProblem(p: string): PathRule | undefined {
   return undefined;
 }
 
-/** undefined when `p` is a valid workspace-relative POSIX path; otherwise the rule it breaks. */
+/**
+ * `undefined` when `p` is a valid workspace-relative POSIX path: NFC, not absolute, no drive letter,
+ * UNC prefix or backslash, no `..`, `.` or empty segments (so no trailing slash), no NUL or control
+ * characters, at most {@link MAX_PATH_BYTES} UTF-8 bytes. Otherwise the rule it breaks. Never throws.
+ */
 export function workspacePathProblem(p: string): PathRule | undefined {
   return commonProblem(p);
 }
 
-/** The same rules for picomatch globs; glob metacharacters are allowed, `..` still is not. */
+/**
+ * The same rules for lock-set and source globs (picomatch syntax, workspace-relative): glob
+ * metacharacters are allowed and `**` segments are fine, but `..` is refused even where brace or
+ * extglob expansion would produce it (`{..,src}/**`, `@(..)/x`), since a globber would then walk
+ * outside the workspace. Never throws.
+ */
 export function globProblem(g: string): PathRule | undefined {
-  return commonProblem(g);
+  const common = commonProblem(g);
+  if (common) return common;
+  // Split on every character that separates brace / extglob alternatives as well as on '/'.
+  if (g.split(/[/{},()|!]/).includes('..')) return 'dot-dot';
+  return undefined;
 }
 
-function reject(kind: 'path' | 'glob', value: string, field: string, rule: PathRule): never {
-  throw new PackPathRejected(
-    `${field}: ${kind} ${JSON.stringify(value)} ${DESCRIPTIONS[rule]} (rule ${rule})`,
-    FIXES[rule],
-    { field, rule },
-  );
+function reject(value: string, field: string, rule: PathRule): never {
+  // Only the offending workspace path goes into the message: never a host path (messages reach
+  // packs, Temporal history and logs).
+  const description = rule === 'empty-segment' && value.endsWith('/') ? "ends with '/'" : DESCRIPTIONS[rule];
+  throw new PackPathRejected(`${field}: ${JSON.stringify(value)} ${description} (rule ${rule})`, FIXES[rule], {
+    field,
+    path: value,
+    rule,
+  });
 }
 
-/** Returns `p` when valid; else throws PackPathRejected naming the field, the path and the rule. */
+/**
+ * Returns `p` unchanged when it is a valid workspace path; otherwise throws {@link PackPathRejected}
+ * whose message names `field` (e.g. `roles.coder.lock_set.write[2]`), the JSON-quoted path and the
+ * rule, with a one-line `fix`. `details` carries `{ field, path, rule }`.
+ */
 export function assertWorkspacePath(p: string, field: string): string {
   const rule = workspacePathProblem(p);
-  if (rule) reject('path', p, field, rule);
+  if (rule) reject(p, field, rule);
   return p;
 }
 
+/** {@link assertWorkspacePath} for globs, using {@link globProblem}. */
 export function assertWorkspaceGlob(g: string, field: string): string {
   const rule = globProblem(g);
-  if (rule) reject('glob', g, field, rule);
+  if (rule) reject(g, field, rule);
   return g;
 }
 
-/** The error for a symlink that resolves outside the workspace (raised by `workspace-fs.ts`). */
+/**
+ * Throws the {@link PackPathRejected} for a path that exists but resolves (through a symlink on the
+ * file or on any parent) outside the workspace. Raised by `workspace-fs.ts`; here so the wording and
+ * fix stay with the other rules.
+ */
 export function symlinkEscape(p: string, field: string): never {
-  return reject('path', p, field, 'symlink-escape');
+  return reject(p, field, 'symlink-escape');
 }
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+// A host path only counts as found when it is a whole path: not glued to a longer name on the left
+// (`/mnt/home/al` is not `/home/al`) nor on the right (`/home/al` is not `/home/alice`). A '.' is
+// allowed after it when it ends a sentence ("lives in /home/al."), not when it starts an extension.
+// Nor right after a placeholder: `<home>/home/al` must stay as it is on a second pass (idempotence).
+const NAME_CHAR = String.raw`[\p{L}\p{N}\p{M}_~+\-]`;
+const BEFORE = String.raw`(?<![\p{L}\p{N}\p{M}_~+\-.\/\\%]|<workspace>|<home>)`;
+const AFTER = String.raw`(?!${NAME_CHAR}|\.(?:${NAME_CHAR}|\.))`;
+
+/** The regex alternatives one host path can appear as in text, longest first. */
+function hostPathPattern(hostPath: string): RegExp | undefined {
+  const forward = hostPath.replace(/\\/g, '/').replace(/\/+$/, '');
+  // The file-system root or a bare drive would rewrite every path in the text: never a real workspace.
+  if (forward.length < 2 || /^[A-Za-z]:$/.test(forward)) return undefined;
+  const drive = /^[A-Za-z]:/.test(forward);
+  const literal = (text: string): string => {
+    const escaped = escapeRegExp(text);
+    // Windows drive letters are case-insensitive and tools print both `C:` and `c:`.
+    return drive ? `[${text.charAt(0).toUpperCase()}${text.charAt(0).toLowerCase()}]${escaped.slice(1)}` : escaped;
+  };
+  const plain = new Set([forward, forward.replace(/\//g, '\\'), forward.replace(/\//g, '\\\\')]);
+  // A file URL spells the path percent-encoded (spaces, non-ASCII, '%', '#', '?'); hex digits may be
+  // either case.
+  const encoded = encodeURI(forward).replace(/#/g, '%23').replace(/\?/g, '%3F');
+  const urlPaths = new Set([forward, encoded]);
+  const url = [...urlPaths]
+    .sort((a, b) => b.length - a.length)
+    .map((p) => literal(p).replace(/%([0-9A-F])([0-9A-F])/g, (_, a: string, b: string) => `%[${a}${a.toLowerCase()}][${b}${b.toLowerCase()}]`));
+  const alternatives = [
+    // `file:///C:/x` has a third slash before the drive; `file:///home/x` gets it from the path.
+    `file://${drive ? '/' : ''}(?:${url.join('|')})`,
+    ...[...plain].sort((a, b) => b.length - a.length).map(literal),
+  ];
+  return new RegExp(`${BEFORE}(?:${alternatives.join('|')})${AFTER}`, 'gu');
+}
+
 /**
- * Rewrites host paths inside content (the workspace root, the home directory; with `/` or `\`
- * separators, and as `file://` URLs) to `<workspace>` and `<home>`, so a pack does not depend on
- * where the workspace lives. The root goes first since it usually sits under home. Pure.
+ * Rewrites host paths inside content (the workspace root, then the home directory; written with `/`,
+ * `\` or JSON-escaped `\\` separators, or as `file://` URLs) to `<workspace>` and `<home>`, so a pack
+ * does not depend on where the workspace lives. The root goes first since it usually sits under home.
+ * Idempotent. Pure: the caller passes the host paths. Returns the new text and how many were replaced.
  */
 export function rewriteHostPaths(
   text: string,
@@ -129,56 +208,68 @@ export function rewriteHostPaths(
 ): { text: string; count: number } {
   let count = 0;
   let out = text;
-  const targets: [string, string][] = [[hosts.workspaceRoot, '<workspace>']];
-  if (hosts.home && hosts.home !== '/' && hosts.home.length > 1) targets.push([hosts.home, '<home>']);
-  for (const [root, placeholder] of targets) {
-    const trimmed = root.replace(/[\\/]+$/, '');
-    if (trimmed.length < 2) continue;
-    const forward = trimmed.replace(/\\/g, '/');
-    const variants = [...new Set([forward, forward.replace(/\//g, '\\')])];
-    for (const variant of variants) {
-      // A whole path component only: `/home/al` must not rewrite `/home/alice`.
-      const pattern = new RegExp(`(?:file://)?${escapeRegExp(variant)}(?![A-Za-z0-9._-])`, 'g');
-      out = out.replace(pattern, () => {
-        count += 1;
-        return placeholder;
-      });
-    }
+  const targets: [string | undefined, string][] = [
+    [hosts.workspaceRoot, '<workspace>'],
+    [hosts.home, '<home>'],
+  ];
+  for (const [hostPath, placeholder] of targets) {
+    if (!hostPath) continue;
+    const pattern = hostPathPattern(hostPath);
+    if (!pattern) continue;
+    out = out.replace(pattern, () => {
+      count += 1;
+      return placeholder;
+    });
   }
   return { text: out, count };
 }
 
+/** The lock set of a role pack, as far as access decisions need it. */
 export interface LockSetLike {
   readonly write: readonly string[];
   readonly read: readonly string[];
   readonly deny: readonly string[];
 }
 
-export type LockRule = 'deny' | 'write' | 'read' | 'not-in-lock-set' | 'read-only';
+/** Which list decided an access ({@link lockDecision}). */
+export type LockRule = 'deny' | 'write' | 'read' | 'not-in-lock-set';
 
+/** The outcome of {@link lockDecision}. */
+export interface LockDecision {
+  readonly allowed: boolean;
+  readonly rule: LockRule;
+}
+
+// Lock sets are few and reused for every tool call; compiling a glob costs far more than matching.
+const MATCHER_CACHE_LIMIT = 1000;
 const matcherCache = new Map<string, (path: string) => boolean>();
 
-/** True when `path` matches any of `globs` (picomatch, dotfiles included). */
+function matcherFor(glob: string): (path: string) => boolean {
+  let matcher = matcherCache.get(glob);
+  if (!matcher) {
+    // Bounded so a long-running worker fed many distinct globs cannot grow without limit.
+    if (matcherCache.size >= MATCHER_CACHE_LIMIT) matcherCache.clear();
+    matcher = picomatch(glob, { dot: true });
+    matcherCache.set(glob, matcher);
+  }
+  return matcher;
+}
+
+/** True when workspace path `path` matches any of `globs` (picomatch, POSIX, dotfiles included). */
 export function matchesAny(path: string, globs: readonly string[]): boolean {
-  return globs.some((glob) => {
-    let matcher = matcherCache.get(glob);
-    if (!matcher) {
-      matcher = picomatch(glob, { dot: true });
-      matcherCache.set(glob, matcher);
-    }
-    return matcher(path);
-  });
+  return globs.some((glob) => matcherFor(glob)(path));
 }
 
 /**
- * What the lock set says about an access: deny beats write, write implies read. Pure, so the tool
- * gate and any workflow-side check agree.
+ * What a lock set says about an access: deny beats write beats read; write implies read. `rule` is the
+ * list that decided, so a write to a path only in `read` is `{ allowed: false, rule: 'read' }`. A path
+ * that breaks the path rules is never in the lock set, whatever the globs say. Pure, so the tool gate
+ * and any workflow-side check agree.
  */
-export function lockDecision(lockSet: LockSetLike, path: string, access: 'read' | 'write'): { allowed: boolean; rule: LockRule } {
+export function lockDecision(lockSet: LockSetLike, path: string, access: 'read' | 'write'): LockDecision {
+  if (workspacePathProblem(path)) return { allowed: false, rule: 'not-in-lock-set' };
   if (matchesAny(path, lockSet.deny)) return { allowed: false, rule: 'deny' };
   if (matchesAny(path, lockSet.write)) return { allowed: true, rule: 'write' };
-  if (matchesAny(path, lockSet.read)) {
-    return access === 'read' ? { allowed: true, rule: 'read' } : { allowed: false, rule: 'read-only' };
-  }
+  if (matchesAny(path, lockSet.read)) return { allowed: access === 'read', rule: 'read' };
   return { allowed: false, rule: 'not-in-lock-set' };
 }

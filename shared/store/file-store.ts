@@ -1,44 +1,105 @@
 /**
- * The filesystem PackStore: `<root>/sha256/<hex[0..2]>/<hex>`, holding exactly the canonical bytes,
- * so `sha256sum` of a stored file equals its name. Writes go to `<root>/tmp/` and are renamed into
- * place after fsync: readers see a whole artifact or none.
+ * The filesystem PackStore: `<root>/sha256/<hex[0..2]>/<hex>`, holding exactly the stored bytes, so
+ * `sha256sum` of a stored file equals its name.
+ *
+ * Writes go to `<root>/tmp/<random>`, are fsynced, then hard-linked into place (falling back to
+ * rename where the file system has no hard links): a reader sees a whole artifact or none, and the
+ * link tells exactly one of several concurrent writers of the same bytes that it created the
+ * artifact. Any failure removes the temp file before `PackStoreUnavailable` is thrown.
+ *
+ * Error messages never contain the store's host path (it usually sits under the workspace root, and
+ * these errors reach Temporal history); `describe()` is for humans at the CLI.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { ContextPackArtifactCorrupt, PackSchemaInvalid, PackStoreUnavailable } from '../errors.js';
-import { HASH_PATTERN, sha256, type Sha256 } from '../hash.js';
-import type { PackStore, StoredArtifact, StoreRef } from './types.js';
+import { HASH_PREFIX, sha256, type Sha256 } from '../hash.js';
+import type { PackStore, StoredArtifact, StoredEntry, StoreRef } from './types.js';
 
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** What is wrong with a would-be hash, or undefined when it is `sha256:<64 lowercase hex>`. */
+function hashProblem(hash: unknown): string | undefined {
+  if (typeof hash !== 'string') return `is a ${hash === null ? 'null' : typeof hash}, not a string`;
+  if (!hash.startsWith(HASH_PREFIX)) return `does not start with "${HASH_PREFIX}"`;
+  const hex = hash.slice(HASH_PREFIX.length);
+  if (/[^0-9a-fA-F]/.test(hex)) return `has a character after "${HASH_PREFIX}" that is not a hex digit`;
+  if (hex.length !== 64) return `has ${hex.length} hex digits after "${HASH_PREFIX}", not 64`;
+  if (!HEX64.test(hex)) return 'uses uppercase hex digits; hashes are lowercase';
+  return undefined;
+}
+
+/**
+ * The 64-hex part of a valid hash. Anything else is PackSchemaInvalid: a crafted "hash" such as
+ * `../../etc/passwd` must never become part of a file path.
+ */
 function checkHash(hash: string): string {
-  if (!HASH_PATTERN.test(hash)) {
+  const problem = hashProblem(hash);
+  if (problem !== undefined) {
+    const shown = typeof hash === 'string' ? JSON.stringify(hash.length > 80 ? `${hash.slice(0, 80)}…` : hash) : String(hash);
     throw new PackSchemaInvalid(
-      `${JSON.stringify(hash.slice(0, 80))} is not a pack hash`,
-      'pass "sha256:" followed by 64 lowercase hex digits, as ctxpack assemble prints it',
-      {},
+      `pack hash ${shown} ${problem}`,
+      `pass "${HASH_PREFIX}" followed by 64 lowercase hex digits, as ctxpack assemble prints it`,
+      { problem },
     );
   }
-  return hash.slice('sha256:'.length);
+  return hash.slice(HASH_PREFIX.length);
 }
 
+function errnoOf(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+}
+
+const ERRNO_TEXT: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOTDIR: 'a file stands where a directory should be',
+  EISDIR: 'a directory stands where a file should be',
+  EIO: 'input/output error',
+};
+
+const ERRNO_FIX: Record<string, string> = {
+  ENOSPC: 'free disk space on the store volume, or point --store / CTXPACK_STORE elsewhere, then retry',
+  EDQUOT: 'free space within your disk quota, or point --store / CTXPACK_STORE elsewhere, then retry',
+  EROFS: 'the store is on a read-only file system: point --store / CTXPACK_STORE at a writable directory',
+  EACCES: 'make the store directory writable for this user, or choose another with --store / CTXPACK_STORE',
+  EPERM: 'make the store directory writable for this user, or choose another with --store / CTXPACK_STORE',
+  ENOTDIR: 'a file is in the way of the store directory: move it, or choose another with --store / CTXPACK_STORE',
+};
+
+/**
+ * The PackStoreUnavailable for a failed file-system call. The cause is the errno and the syscall;
+ * Node's own message is left out because it contains the host path.
+ */
 function storeFailure(action: string, err: unknown): PackStoreUnavailable {
-  const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
-  const fixes: Record<string, string> = {
-    ENOSPC: 'free disk space on the store volume, then retry',
-    EROFS: 'the store is on a read-only file system: point --store / CTXPACK_STORE at a writable directory',
-    EACCES: 'make the store directory writable for this user, or choose another with --store / CTXPACK_STORE',
-    EPERM: 'make the store directory writable for this user, or choose another with --store / CTXPACK_STORE',
-    ENOTDIR: 'a file stands where the store directory should be: choose another store directory',
-  };
-  return new PackStoreUnavailable(`cannot ${action} the pack store (${code})`, fixes[code] ?? 'check the store directory and retry', {
-    errno: code,
-  });
+  const errno = errnoOf(err) ?? 'unknown';
+  const syscall = typeof err === 'object' && err !== null && 'syscall' in err && typeof err.syscall === 'string' ? err.syscall : undefined;
+  const text = ERRNO_TEXT[errno];
+  return new PackStoreUnavailable(
+    `cannot ${action} the file pack store: ${errno}${text ? ` (${text})` : ''}${syscall ? ` in ${syscall}` : ''}${action === 'write to' ? '; nothing was left behind' : ''}`,
+    ERRNO_FIX[errno] ?? 'check that the store directory exists and is writable, then retry',
+    { store: 'file', errno, ...(syscall ? { syscall } : {}) },
+  );
 }
 
+/** Errors from link() that mean "no hard links here", not "cannot write". */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
+
+/** A {@link PackStore} in a local directory (see the file comment for the layout and guarantees). */
 export class FilePackStore implements PackStore {
   readonly kind = 'file' as const;
+  /** Absolute host path of the store directory. Never put into refs, packs or error messages. */
+  readonly root: string;
 
-  constructor(readonly root: string) {}
+  /** `root` may be relative; it is resolved against the current directory once, here. */
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
 
   private fileFor(hex: string): string {
     return path.join(this.root, 'sha256', hex.slice(0, 2), hex);
@@ -50,37 +111,68 @@ export class FilePackStore implements PackStore {
 
   describe(): string {
     const relative = path.relative(process.cwd(), this.root);
-    return `file:${relative && !relative.startsWith('..') ? relative : this.root}`;
+    if (relative === '') return 'file:.';
+    const outside = relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
+    return `file:${outside ? this.root : relative.split(path.sep).join('/')}`;
   }
 
   async put(bytes: Uint8Array): Promise<StoredArtifact> {
     const hash = sha256(bytes);
-    const hex = hash.slice('sha256:'.length);
+    const hex = hash.slice(HASH_PREFIX.length);
     const target = this.fileFor(hex);
     const artifact = (created: boolean): StoredArtifact => ({ hash, ref: this.refFor(hash), bytes: bytes.length, created });
     if (await this.intact(target, hash)) return artifact(false);
 
     const tmpDir = path.join(this.root, 'tmp');
-    const temp = path.join(tmpDir, `${hex}.${process.pid}.${randomBytes(6).toString('hex')}`);
+    const temp = path.join(tmpDir, `${hex.slice(0, 16)}.${process.pid}.${randomBytes(8).toString('hex')}`);
+    let created = true;
     try {
-      await mkdir(tmpDir, { recursive: true });
-      await mkdir(path.dirname(target), { recursive: true });
+      await ensureDirectory(tmpDir);
+      await ensureDirectory(path.dirname(target));
       const handle = await open(temp, 'wx', 0o644);
       try {
         await handle.writeFile(bytes);
+        // On disk before it becomes visible under its name: a crash never leaves a named, empty file.
         await handle.sync();
       } finally {
         await handle.close();
       }
-      // rename is atomic on one file system; concurrent writers of the same bytes all win.
-      await rename(temp, target);
+      created = await this.publish(temp, target, hash);
+      await syncDirectory(path.dirname(target));
     } catch (err) {
-      await rm(temp, { force: true }).catch(() => {});
       throw storeFailure('write to', err);
+    } finally {
+      // After link() the temp name is an extra link; after a failure it is a partial file. Either way
+      // it goes (force: it may already be gone after rename()).
+      await rm(temp, { force: true }).catch(() => {});
     }
-    return artifact(true);
+    return artifact(created);
   }
 
+  /** Makes the fsynced temp file visible as `target`; true when this call created the artifact. */
+  private async publish(temp: string, target: string, hash: string): Promise<boolean> {
+    try {
+      // link() fails with EEXIST instead of replacing: exactly one concurrent writer creates it.
+      await link(temp, target);
+      return true;
+    } catch (err) {
+      const errno = errnoOf(err);
+      if (errno === 'EEXIST') {
+        if (await this.intact(target, hash)) return false;
+        // A damaged artifact is in the way: replace it atomically with the good bytes.
+        await rename(temp, target);
+        return true;
+      }
+      if (errno !== undefined && NO_HARD_LINKS.has(errno)) {
+        // rename() replaces atomically too; concurrent writers of the same bytes all "create" it.
+        await rename(temp, target);
+        return true;
+      }
+      throw err;
+    }
+  }
+
+  /** True when `file` exists and its bytes hash to `hash`. */
   private async intact(file: string, hash: string): Promise<boolean> {
     try {
       return sha256(await readFile(file)) === hash;
@@ -95,10 +187,11 @@ export class FilePackStore implements PackStore {
     try {
       bytes = await readFile(this.fileFor(hex));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      const errno = errnoOf(err);
+      if (errno === 'ENOENT' || errno === 'ENOTDIR') {
         throw new ContextPackArtifactCorrupt(
           `pack ${hash} is missing from the store`,
-          'regenerate the pack (ctxpack assemble, or restart the job so it reassembles)',
+          'regenerate the pack (ctxpack assemble, or restart the job so it reassembles); run ctxpack verify to check the others',
           { hash, reason: 'missing' },
         );
       }
@@ -108,7 +201,7 @@ export class FilePackStore implements PackStore {
     if (actual !== hash) {
       throw new ContextPackArtifactCorrupt(
         `stored pack ${hash} is corrupt: its bytes hash to ${actual}`,
-        'delete the damaged artifact and regenerate the pack (ctxpack assemble); run ctxpack verify to check others',
+        'delete the damaged artifact and regenerate the pack (ctxpack assemble); run ctxpack verify to check the others',
         { hash, actual, reason: 'hash-mismatch' },
       );
     }
@@ -119,25 +212,83 @@ export class FilePackStore implements PackStore {
     return this.intact(this.fileFor(checkHash(hash)), hash);
   }
 
-  async *list(): AsyncIterable<{ hash: Sha256; bytes: number; modifiedAt: Date }> {
+  async *list(): AsyncIterable<StoredEntry> {
     const base = path.join(this.root, 'sha256');
-    const prefixes = await readdir(base).catch(() => [] as string[]);
-    for (const prefix of prefixes.sort()) {
-      for (const name of (await readdir(path.join(base, prefix)).catch(() => [] as string[])).sort()) {
-        if (!/^[0-9a-f]{64}$/.test(name)) continue;
-        const info = await stat(path.join(base, prefix, name));
-        yield { hash: `sha256:${name}`, bytes: info.size, modifiedAt: info.mtime };
+    for (const prefix of (await this.readdirOrEmpty(base)).sort()) {
+      if (!/^[0-9a-f]{2}$/.test(prefix)) continue;
+      for (const name of (await this.readdirOrEmpty(path.join(base, prefix))).sort()) {
+        // Only artifacts filed under the right prefix: anything else is not ours to report (or delete).
+        if (!HEX64.test(name) || !name.startsWith(prefix)) continue;
+        let info: Stats;
+        try {
+          info = await stat(path.join(base, prefix, name));
+        } catch (err) {
+          if (errnoOf(err) === 'ENOENT') continue; // deleted while we were listing
+          throw storeFailure('list', err);
+        }
+        if (!info.isFile()) continue;
+        yield { hash: `${HASH_PREFIX}${name}` as Sha256, bytes: info.size, modifiedAt: info.mtime };
       }
     }
   }
 
-  async delete(hash: string): Promise<boolean> {
+  private async readdirOrEmpty(dir: string): Promise<string[]> {
     try {
-      await unlink(this.fileFor(checkHash(hash)));
+      return await readdir(dir);
+    } catch (err) {
+      const errno = errnoOf(err);
+      if (errno === 'ENOENT' || errno === 'ENOTDIR') return [];
+      throw storeFailure('list', err);
+    }
+  }
+
+  async delete(hash: string): Promise<boolean> {
+    const file = this.fileFor(checkHash(hash));
+    try {
+      await unlink(file);
       return true;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      const errno = errnoOf(err);
+      if (errno === 'ENOENT' || errno === 'ENOTDIR') return false;
       throw storeFailure('delete from', err);
     }
+  }
+}
+
+/**
+ * `mkdir -p` that keeps the real errno: Node's `mkdir({ recursive: true })` reports ENOENT instead of
+ * EROFS on a read-only file system, which would give the user the wrong fix.
+ */
+async function ensureDirectory(dir: string): Promise<void> {
+  const made = async (): Promise<void> => {
+    try {
+      await mkdir(dir);
+    } catch (err) {
+      if (errnoOf(err) !== 'EEXIST') throw err;
+      // Something exists: fine if it is a directory (perhaps a concurrent put made it).
+      if ((await stat(dir)).isDirectory()) return;
+      throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR', syscall: 'mkdir' });
+    }
+  };
+  try {
+    await made();
+  } catch (err) {
+    const parent = path.dirname(dir);
+    if (errnoOf(err) !== 'ENOENT' || parent === dir) throw err;
+    await ensureDirectory(parent);
+    await made();
+  }
+}
+
+/** fsync a directory so a new entry in it survives a crash; best effort (not every OS allows it). */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r').catch(() => undefined);
+  if (!handle) return;
+  try {
+    await handle.sync();
+  } catch {
+    // EINVAL/EPERM on some file systems: the data itself is already synced.
+  } finally {
+    await handle.close();
   }
 }

@@ -1,32 +1,54 @@
-/** Opening a pack store from configuration. */
+/** Opening a pack store from configuration (CLI `--store`, `CTXPACK_STORE`, or the default). */
 import path from 'node:path';
-import { PackStoreUnavailable } from '../errors.js';
+import { PackSchemaInvalid, PackStoreUnavailable } from '../errors.js';
 import { FilePackStore } from './file-store.js';
 import type { PackStore } from './types.js';
 
 export * from './types.js';
 export { FilePackStore } from './file-store.js';
 
+/** The default store of a workspace: `<workspace>/.ctxpack/store`. */
 export function defaultStoreDir(workspaceRoot: string): string {
   return path.join(workspaceRoot, '.ctxpack', 'store');
 }
 
 /**
  * A store from a spec: `file:DIR` or a bare `DIR` (relative to the current directory). Without a
- * spec: `CTXPACK_STORE`, else `<workspace>/.ctxpack/store`.
+ * spec (undefined or empty): `CTXPACK_STORE` from `options.env` (default `process.env`), else
+ * `<workspaceRoot>/.ctxpack/store` (workspaceRoot defaults to the current directory).
+ *
+ * `s3://…` throws PackStoreUnavailable: S3 stores are not available yet. Any other `scheme://` is
+ * PackSchemaInvalid rather than being taken for a directory name. Neither message repeats the spec
+ * (a URL may carry credentials).
  */
 export function openPackStore(
   spec: string | undefined,
   options: { workspaceRoot?: string; env?: NodeJS.ProcessEnv } = {},
 ): PackStore {
-  const chosen = spec ?? (options.env ?? process.env)['CTXPACK_STORE'];
+  const fromEnv = spec === undefined || spec === '';
+  const chosen = fromEnv ? (options.env ?? process.env)['CTXPACK_STORE'] : spec;
+  const source = fromEnv ? 'CTXPACK_STORE' : '--store';
   if (chosen === undefined || chosen === '') return new FilePackStore(defaultStoreDir(options.workspaceRoot ?? process.cwd()));
-  if (chosen.startsWith('s3://')) {
+
+  if (/^s3:\/\//i.test(chosen)) {
     throw new PackStoreUnavailable(
-      `store ${JSON.stringify(chosen.split('?')[0])}: S3 stores are not available in this version`,
-      'use a filesystem store (file:DIR) for now',
-      {},
+      `${source}: S3 pack stores (s3://…) are not available in this version`,
+      'use a filesystem store for now: file:DIR or a directory path (S3 support is planned)',
+      { source, scheme: 's3' },
     );
   }
-  return new FilePackStore(path.resolve(chosen.startsWith('file:') ? chosen.slice('file:'.length) : chosen));
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(chosen)?.[1];
+  if (scheme !== undefined && scheme.toLowerCase() !== 'file') {
+    throw new PackSchemaInvalid(
+      `${source}: pack store scheme "${scheme.toLowerCase()}" is not supported`,
+      'use file:DIR or a directory path',
+      { source, scheme: scheme.toLowerCase() },
+    );
+  }
+  // `file:DIR`, and also `file:///abs/dir` (the extra slashes collapse when resolved).
+  const dir = chosen.startsWith('file:') ? chosen.slice('file:'.length) : chosen;
+  if (dir === '') {
+    throw new PackSchemaInvalid(`${source}: "file:" names no directory`, 'write file:DIR, e.g. file:.ctxpack/store', { source });
+  }
+  return new FilePackStore(path.resolve(dir));
 }

@@ -1,34 +1,57 @@
 /** The content-addressed pack store interface: small, so an object-store implementation can follow. */
 import type { Sha256 } from '../hash.js';
 
-/** Where an artifact lives. Goes into Temporal history: never a host path or a credential. */
+/**
+ * Where an artifact lives. Goes into Temporal history and packs, so it is never a host path, a
+ * bucket URL with credentials, or anything else machine-specific: just the kind and the hash key.
+ */
 export interface StoreRef {
   readonly store: 'file' | 's3';
-  /** `sha256/<64 hex>` */
+  /** `sha256/<64 lowercase hex>` */
   readonly key: string;
 }
 
+/** What {@link PackStore.put} stored. */
 export interface StoredArtifact {
   readonly hash: Sha256;
   readonly ref: StoreRef;
+  /** Size in bytes. */
   readonly bytes: number;
-  /** false when the same bytes were already stored. */
+  /** false when the same bytes were already stored intact (this call wrote nothing). */
   readonly created: boolean;
 }
 
+/** One stored artifact, as {@link PackStore.list} reports it. */
+export interface StoredEntry {
+  readonly hash: Sha256;
+  readonly bytes: number;
+  readonly modifiedAt: Date;
+}
+
+/**
+ * A content-addressed store of pack bytes. Hash arguments are `sha256:<64 lowercase hex>`; anything
+ * else is refused with `PackSchemaInvalid` (a hash is never used as a path).
+ */
 export interface PackStore {
   readonly kind: 'file' | 's3';
   /**
-   * Stores bytes under sha256(bytes). Idempotent: storing the same bytes again is a no-op. Atomic: a
-   * reader never sees a partial artifact, and a failed write leaves nothing behind.
+   * Stores bytes under sha256(bytes). Idempotent: storing the same bytes again is a no-op
+   * (`created: false`). Atomic: a reader never sees a partial artifact, and a failed write leaves
+   * nothing behind (`PackStoreUnavailable`).
    */
   put(bytes: Uint8Array): Promise<StoredArtifact>;
-  /** Loads and re-hashes. Missing or mismatching bytes: ContextPackArtifactCorrupt. */
+  /**
+   * Loads and re-hashes. Missing or mismatching bytes: `ContextPackArtifactCorrupt` with
+   * `details.reason` `'missing'` or `'hash-mismatch'`.
+   */
   get(hash: string): Promise<Uint8Array>;
+  /** True when the artifact is present and its bytes still hash to `hash`. */
   has(hash: string): Promise<boolean>;
-  /** Every stored artifact (for garbage collection). */
-  list(): AsyncIterable<{ hash: Sha256; bytes: number; modifiedAt: Date }>;
+  /** Every stored artifact with its size and modification time (for garbage collection). */
+  list(): AsyncIterable<StoredEntry>;
+  /** Removes an artifact; false when it was not there. */
   delete(hash: string): Promise<boolean>;
+  /** The history-safe reference for `hash`. */
   refFor(hash: string): StoreRef;
   /** For humans, without secrets, e.g. `file:.ctxpack/store`. */
   describe(): string;
