@@ -334,7 +334,8 @@ class GovernedJob {
         `- model **${this.seat.model}** @ ${this.seat.provider} (${location})`,
         `- pack \`${this.binding.work_unit_pack_hash}\``,
         `- role pack \`${this.binding.role_pack_hash}\``,
-        `- lock write: ${this.binding.lock_set.write.join(', ') || '(none)'}; deny: ${this.binding.lock_set.deny.join(', ') || '(none)'}`,
+        // Globs in code spans: `src/**` would otherwise render as bold.
+        `- lock write: ${codeList(this.binding.lock_set.write)}; deny: ${codeList(this.binding.lock_set.deny)}`,
         `- last decision: ${this.lastDecision ?? '-'}`,
       ].join('\n'),
     );
@@ -367,6 +368,10 @@ class GovernedJob {
   nextRung(): { model: string; provider: string } | undefined {
     return nextRung(this.seat, this.context());
   }
+}
+
+function codeList(values: readonly string[]): string {
+  return values.length > 0 ? values.map((v) => `\`${v}\``).join(', ') : '(none)';
 }
 
 /**

@@ -43,6 +43,7 @@ export async function startJob(setup: JobSetup, input: GovernedJobInput): Promis
     workflowId: setup.workflowId,
     args: [input],
     staticSummary: `governed job ${WORK_UNIT}`,
+    staticDetails: `started as **${input.seat.role}** on **${input.seat.model}** @ ${input.seat.provider}`,
   });
 }
 
