@@ -21,5 +21,7 @@ export function gateToolCall(call: ToolCall, pack: RoleContextPack): { allowed: 
   const problem = workspacePathProblem(call.path);
   if (problem) return { allowed: false, rule: `path-rejected:${problem}` };
   const decision = lockDecision(pack.lock_set, call.path, isWriteTool(call.tool) ? 'write' : 'read');
-  return decision.allowed ? { allowed: true } : { allowed: false, rule: `lock-${decision.rule}` };
+  if (decision.allowed) return { allowed: true };
+  // A write refused because the path is only readable reads better as "read-only" than "read".
+  return { allowed: false, rule: decision.rule === 'read' ? 'lock-read-only' : `lock-${decision.rule}` };
 }

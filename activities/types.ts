@@ -60,7 +60,10 @@ export interface ToolCallRecord {
   readonly tool: string;
   readonly path?: string;
   readonly allowed: boolean;
-  /** Why a call was denied: `tool-not-allowed`, `lock-deny`, `lock-not-writable`, `path-rejected`, ... */
+  /**
+   * Why a call was denied: `tool-not-allowed`, `path-missing`, `path-rejected:<rule>`, `lock-deny`,
+   * `lock-read-only` (a write to a read-only path), `lock-not-in-lock-set`.
+   */
   readonly rule?: string;
 }
 

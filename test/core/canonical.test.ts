@@ -45,6 +45,11 @@ describe('canonical form (RFC 8785 / JCS)', () => {
     expect((error as PackSchemaInvalid).fix.length).toBeGreaterThan(0);
   });
 
+  it('keeps an own "__proto__" key as data, as JSON.parse creates it', () => {
+    const value: unknown = JSON.parse('{"__proto__":[1],"a":2}');
+    expect(canonicalJson(value)).toBe('{"__proto__":[1],"a":2}');
+  });
+
   it('accepts well-formed surrogate pairs (emoji)', () => {
     expect(canonicalJson({ e: '😀' })).toBe('{"e":"😀"}');
   });
@@ -87,10 +92,8 @@ describe('canonical form (RFC 8785 / JCS)', () => {
 function reverseKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(reverseKeys);
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value).reverse();
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of entries) out[key] = reverseKeys(item);
-    return out;
+    // fromEntries defines own properties: assigning out['__proto__'] would set the prototype instead.
+    return Object.fromEntries(Object.entries(value).reverse().map(([key, item]) => [key, reverseKeys(item)]));
   }
   return value;
 }
