@@ -2,6 +2,7 @@
  * The activity boundary: a CtxPackError becomes a non-retryable ApplicationFailure whose `type` is the
  * error's stable code, with its fix and secret-free details. Anything else stays retryable.
  */
+import { Context, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { CtxPackError } from '../shared/errors.js';
 
@@ -17,12 +18,31 @@ export function toFailure(err: unknown): unknown {
   return err;
 }
 
-/** Runs `body`, converting pack errors at the boundary. */
+/** How often a running activity tells the server it is alive. */
+export const HEARTBEAT_INTERVAL_MS = 2_000;
+
+/**
+ * Runs `body`, converting pack errors at the boundary and heartbeating meanwhile, so that when a
+ * worker dies mid-activity the server notices within the heartbeat timeout and retries elsewhere,
+ * instead of waiting out the whole start-to-close timeout.
+ */
 export async function atBoundary<T>(body: () => Promise<T>): Promise<T> {
+  const beat = inActivity() ? setInterval(() => heartbeat(), HEARTBEAT_INTERVAL_MS) : undefined;
   try {
     return await body();
   } catch (err) {
     throw toFailure(err);
+  } finally {
+    if (beat) clearInterval(beat);
+  }
+}
+
+function inActivity(): boolean {
+  try {
+    Context.current();
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -7,7 +7,7 @@
  * history holds only their hashes and store refs.
  */
 import * as wf from '@temporalio/workflow';
-import type { GovernedJobActivities, InvokeModelResult } from '../activities/types.js';
+import type { GovernedJobActivities, InvokeModelResult, VerifyResult } from '../activities/types.js';
 import { CtxPackCloud, CtxPackHash, CtxPackJob, CtxPackModel, CtxPackProvider, CtxPackRole } from '../shared/search-attributes.js';
 import {
   GovernedJobInput,
@@ -97,13 +97,17 @@ const NON_RETRYABLE = [
   'WorkspaceUnknown',
 ];
 
+// Activities heartbeat every 2 s (activities/failures.ts): a worker that dies mid-activity is noticed
+// after the heartbeat timeout and the activity retried on another worker.
 const packActivities = wf.proxyActivities<GovernedJobActivities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 const modelActivities = wf.proxyActivities<GovernedJobActivities>({
-  startToCloseTimeout: '10 minutes',
-  retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -357,6 +361,18 @@ class GovernedJob {
     };
   }
 
+  /** Rebuilds and binds the current seat's packs after the bound artifact was lost or damaged. */
+  async regenerate(): Promise<void> {
+    const old = this.binding?.work_unit_pack_hash ?? '';
+    const rebound = await packActivities.bindPacks.executeWithOptions(
+      { summary: `regenerate ${this.seat.role} packs after a lost or corrupt artifact` },
+      [{ workspace_id: this.input.workspace_id, work_unit: this.input.work_unit, role: this.seat.role, freshness: this.input.freshness }],
+    );
+    this.binding = { ...rebound.binding, freshness_markers: [...rebound.binding.freshness_markers, `regenerated_after_corruption:${old}`] };
+    this.lastDecision = 'regenerated packs after a lost or corrupt artifact';
+    this.publish();
+  }
+
   maxIterations(): number {
     return this.description?.roles.find((r) => r.role_id === this.seat.role)?.max_iterations ?? 1;
   }
@@ -380,6 +396,12 @@ function codeList(values: readonly string[]): string {
  */
 function workflowTime(): string {
   return new Date().toISOString();
+}
+
+/** The ApplicationFailure type behind an activity failure, if any. */
+function failureType(err: unknown): string | undefined {
+  const cause = err instanceof wf.ActivityFailure ? err.cause : err;
+  return cause instanceof wf.ApplicationFailure ? (cause.type ?? undefined) : undefined;
 }
 
 function failureText(err: unknown): string {
@@ -443,32 +465,44 @@ export async function governedJob(rawInput: GovernedJobInput, carried?: CarriedS
     let passed = false;
     let failuresOnRung = 0;
     let feedback: string | undefined;
+    let regeneratedAt = 0;
     for (job.iteration = 1; job.iteration <= job.maxIterations(); job.iteration += 1) {
       // A swap in progress finishes before the next invocation: never invoke an unbound seat.
       await wf.condition(() => job.swapInFlight === undefined);
       job.publish();
-      const binding = job.binding as PackBinding;
-      const invocation: InvokeModelResult = await modelActivities.invokeModel.executeWithOptions(
-        { summary: `invoke ${job.seat.model} as ${job.seat.role} with ${binding.work_unit_pack_hash.slice(0, 19)}…` },
-        [
-          {
-            workspace_id: input.workspace_id,
-            workflow_id: wf.workflowInfo().workflowId,
-            run_id: wf.workflowInfo().runId,
-            micro_task: task.id,
-            iteration: job.iteration,
-            seat: job.seat,
-            binding,
-            cloud_consent: input.cloud_consent,
-            ...(feedback !== undefined ? { feedback } : {}),
-          },
-        ],
-      );
+      let invocation: InvokeModelResult;
+      let verdict: VerifyResult;
+      try {
+        const binding = job.binding as PackBinding;
+        invocation = await modelActivities.invokeModel.executeWithOptions(
+          { summary: `invoke ${job.seat.model} as ${job.seat.role} with ${binding.work_unit_pack_hash.slice(0, 19)}…` },
+          [
+            {
+              workspace_id: input.workspace_id,
+              workflow_id: wf.workflowInfo().workflowId,
+              run_id: wf.workflowInfo().runId,
+              micro_task: task.id,
+              iteration: job.iteration,
+              seat: job.seat,
+              binding,
+              cloud_consent: input.cloud_consent,
+              ...(feedback !== undefined ? { feedback } : {}),
+            },
+          ],
+        );
+        verdict = await packActivities.verifyMicroTask.executeWithOptions(
+          { summary: `verify ${task.id} (iteration ${job.iteration})` },
+          [{ workspace_id: input.workspace_id, work_unit_pack_hash: invocation.identity.work_unit_pack_hash, micro_task: task.id }],
+        );
+      } catch (err) {
+        // A lost or corrupt artifact: rebuild the packs once (when the policy allows) and redo the iteration.
+        if (failureType(err) !== 'ContextPackArtifactCorrupt' || !input.freshness.regen_allowed || regeneratedAt === job.iteration) throw err;
+        regeneratedAt = job.iteration;
+        await job.regenerate();
+        job.iteration -= 1;
+        continue;
+      }
       job.invocations += 1;
-      const verdict = await packActivities.verifyMicroTask.executeWithOptions(
-        { summary: `verify ${task.id} (iteration ${job.iteration})` },
-        [{ workspace_id: input.workspace_id, work_unit_pack_hash: invocation.identity.work_unit_pack_hash, micro_task: task.id }],
-      );
       if (verdict.passed) {
         passed = true;
         job.lastDecision = `${task.id} passed at iteration ${job.iteration}`;
