@@ -9,7 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { loadProviderRegistry, loadRoleDefinition } from '../shared/assemble/index.js';
 import { sha256 } from '../shared/hash.js';
 import { loadRolePack, loadWorkUnitPack } from '../shared/pack-io.js';
-import { renderPacks } from '../shared/render.js';
+import { renderInvocation } from '../shared/projection.js';
 import type { ProviderEntry } from '../shared/schema/providers.js';
 import type { RoleContextPack } from '../shared/schema/role-pack.js';
 import type { Workspace } from '../shared/workspace-fs.js';
@@ -113,14 +113,18 @@ export function createInvokeActivities(resolve: Resolve, providerFactory: Provid
           );
         }
 
-        const rendering = renderPacks({
-          rolePack,
-          rolePackHash: input.binding.role_pack_hash,
-          workUnitPack: unitPack,
-          workUnitPackHash: input.binding.work_unit_pack_hash,
-          microTaskId: input.micro_task,
-          ...(input.feedback !== undefined ? { feedback: input.feedback } : {}),
-        });
+        // Cloud providers get the projection (RT-LEAK-001): local-only items removed, secrets re-scrubbed.
+        const { rendering, projection } = await renderInvocation(
+          {
+            rolePack,
+            rolePackHash: input.binding.role_pack_hash,
+            workUnitPack: unitPack,
+            workUnitPackHash: input.binding.work_unit_pack_hash,
+            microTaskId: input.micro_task,
+            ...(input.feedback !== undefined ? { feedback: input.feedback } : {}),
+          },
+          entry.kind,
+        );
         const provider = await providerFactory(entry, workspace);
         let response;
         try {
@@ -172,6 +176,7 @@ export function createInvokeActivities(resolve: Resolve, providerFactory: Provid
             store_refs: input.binding.store_refs,
             provider_registry_hash: registry?.hash ?? null,
           },
+          ...(projection ? { projection } : {}),
           output_hash: sha256(response.text),
           tool_calls: toolCalls,
           usage: { input_tokens: response.usage.inputTokens, output_tokens: response.usage.outputTokens },

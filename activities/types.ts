@@ -69,6 +69,8 @@ export interface ToolCallRecord {
 
 export interface InvokeModelResult {
   readonly identity: RoleExecutionIdentity;
+  /** For cloud providers: what the projection removed or redacted (counts and item hashes only). */
+  readonly projection?: { readonly removed_item_ids: readonly string[]; readonly counts: Readonly<Record<string, number>> };
   /** Hash of the model's text answer; the text itself stays out of history. */
   readonly output_hash: string;
   readonly tool_calls: readonly ToolCallRecord[];

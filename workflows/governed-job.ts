@@ -33,6 +33,18 @@ import { locationOf, nextRung, swapProblem, type SwapContext } from './swap-rule
 export const requestModelSwap = wf.defineUpdate<SwapResult, [SwapRequest]>('requestModelSwap');
 /** Fire-and-forget swap for callers that cannot wait; same code path, refusals go to the swap log. */
 export const modelSwap = wf.defineSignal<[SwapRequest]>('modelSwap');
+/**
+ * Record consent to send (projected) context to cloud providers for this job (RT-LEAK-001). An
+ * Update, so the caller knows consent is in force before it asks for a cloud swap.
+ */
+export const grantCloudConsent = wf.defineUpdate<CloudConsent, [{ granted_by: string; note?: string }]>('grantCloudConsent');
+
+export interface CloudConsent {
+  readonly granted_by: string;
+  readonly at: string;
+  readonly note?: string;
+}
+
 /** The operator view: seat, packs, position, markers, swap log. */
 export const packState = wf.defineQuery<PackState>('packState');
 /** The same view, read after every handler already admitted has finished (a consistent read). */
@@ -46,6 +58,7 @@ export interface PackState {
   readonly location: 'local' | 'cloud';
   readonly cloud_tier: string | null;
   readonly cloud_consent: boolean;
+  readonly cloud_consent_record: CloudConsent | null;
   readonly binding: PackBinding | null;
   readonly position: { readonly micro_task: string | null; readonly index: number; readonly of: number; readonly iteration: number };
   readonly freshness: FreshnessDecision | null;
@@ -76,6 +89,7 @@ export interface CarriedState {
   readonly swap_log: readonly SwapLogEntry[];
   readonly swaps_total: number;
   readonly invocations: number;
+  readonly cloud_consent?: CloudConsent | null;
 }
 
 /** Swap log entries kept in state, memo and continue-as-new; older ones remain in history. */
@@ -128,6 +142,7 @@ class GovernedJob {
   swapsTotal = 0;
   invocations = 0;
   lastDecision: string | null = null;
+  consent: CloudConsent | null = null;
 
   constructor(
     readonly input: GovernedJobParams,
@@ -145,6 +160,7 @@ class GovernedJob {
       this.swapLog = [...carried.swap_log];
       this.swapsTotal = carried.swaps_total;
       this.invocations = carried.invocations;
+      this.consent = carried.cloud_consent ?? null;
       this.status = 'running';
     }
   }
@@ -153,10 +169,20 @@ class GovernedJob {
     if (!this.description) throw new Error('the workspace is not described yet');
     return {
       description: this.description,
-      cloudConsent: this.input.cloud_consent,
+      cloudConsent: this.hasConsent(),
       processedRequestIds: this.processed,
       swapInFlight: this.swapInFlight,
     };
+  }
+
+  hasConsent(): boolean {
+    return this.input.cloud_consent || this.consent !== null;
+  }
+
+  grantConsent(request: { granted_by: string; note?: string }): CloudConsent {
+    this.consent ??= { granted_by: request.granted_by, at: workflowTime(), ...(request.note ? { note: request.note } : {}) };
+    this.publish();
+    return this.consent;
   }
 
   /** Update validator: throwing here rejects the Update with nothing written to history. */
@@ -280,7 +306,8 @@ class GovernedJob {
       seat: this.seat,
       location: this.description ? locationOf(this.description, this.seat.provider) : 'local',
       cloud_tier: provider?.cloud_tier ?? null,
-      cloud_consent: this.input.cloud_consent,
+      cloud_consent: this.hasConsent(),
+      cloud_consent_record: this.consent,
       binding: this.binding ?? null,
       position: {
         micro_task: microTasks[this.microTaskIndex]?.id ?? null,
@@ -314,6 +341,7 @@ class GovernedJob {
         role_pack_hash: this.binding.role_pack_hash,
         work_unit_pack_hash: this.binding.work_unit_pack_hash,
         freshness_markers: this.binding.freshness_markers,
+        cloud_consent: this.consent ?? (this.input.cloud_consent ? 'granted at start' : null),
         swaps_total: this.swapsTotal,
         swap_log: this.swapLog.map((e) => ({
           at: e.at,
@@ -358,6 +386,7 @@ class GovernedJob {
       swap_log: this.swapLog,
       swaps_total: this.swapsTotal,
       invocations: this.invocations,
+      cloud_consent: this.consent,
     };
   }
 
@@ -427,6 +456,13 @@ export async function governedJob(rawInput: GovernedJobInput, carried?: CarriedS
     validator: (request) => job.validateSwap(request),
   });
   wf.setHandler(modelSwap, (request) => job.swapFromSignal(request));
+  wf.setHandler(grantCloudConsent, (request) => job.grantConsent(request), {
+    validator: (request) => {
+      if (typeof request?.granted_by !== 'string' || request.granted_by.trim() === '') {
+        throw new Error('granted_by must name who grants cloud consent');
+      }
+    },
+  });
   wf.setHandler(packState, () => job.state());
   wf.setHandler(readPackState, () => job.state());
 
@@ -485,7 +521,7 @@ export async function governedJob(rawInput: GovernedJobInput, carried?: CarriedS
               iteration: job.iteration,
               seat: job.seat,
               binding,
-              cloud_consent: input.cloud_consent,
+                cloud_consent: job.hasConsent(),
               ...(feedback !== undefined ? { feedback } : {}),
             },
           ],

@@ -13,7 +13,7 @@ import type { Command } from 'commander';
 import { CtxPackError } from '../../shared/errors.js';
 import { shortHash } from '../../shared/hash.js';
 import { loadRolePack, loadWorkUnitPack } from '../../shared/pack-io.js';
-import { renderPacks } from '../../shared/render.js';
+import { renderInvocation } from '../../shared/projection.js';
 import { invocations, type InvocationRecord } from '../../shared/temporal/history-records.js';
 import { WORKFLOWS_PATH } from '../../workers/plugin.js';
 import { connect } from '../connect.js';
@@ -103,14 +103,17 @@ async function recover(record: InvocationRecord, options: ReplayOptions) {
   const identity = record.result.identity;
   const rolePack = await loadRolePack(store, identity.role_pack_hash);
   const workUnitPack = await loadWorkUnitPack(store, identity.work_unit_pack_hash);
-  const rendering = renderPacks({
-    rolePack,
-    rolePackHash: identity.role_pack_hash,
-    workUnitPack,
-    workUnitPackHash: identity.work_unit_pack_hash,
-    microTaskId: record.input.micro_task,
-    ...(record.input.feedback !== undefined ? { feedback: record.input.feedback } : {}),
-  });
+  const { rendering } = await renderInvocation(
+    {
+      rolePack,
+      rolePackHash: identity.role_pack_hash,
+      workUnitPack,
+      workUnitPackHash: identity.work_unit_pack_hash,
+      microTaskId: record.input.micro_task,
+      ...(record.input.feedback !== undefined ? { feedback: record.input.feedback } : {}),
+    },
+    identity.location,
+  );
   if (rendering.render_hash !== identity.render_hash) {
     throw new RenderMismatch(
       `invocation ${record.n}: re-rendering gives ${rendering.render_hash}, history recorded ${identity.render_hash}`,

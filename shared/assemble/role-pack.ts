@@ -1,6 +1,7 @@
 /** Builds a RoleContextPack from a role definition and the codex files it references. */
 import { builderInfo } from '../builder.js';
-import { PackBudgetExceeded } from '../errors.js';
+import { PackBudgetExceeded, PackSchemaInvalid } from '../errors.js';
+import { redactSecrets } from '../redact/index.js';
 import { compareCodeUnits, toSortedSet } from '../schema/common.js';
 import { parseOrThrow } from '../schema/parse.js';
 import { RoleContextPack } from '../schema/role-pack.js';
@@ -18,6 +19,19 @@ export async function buildRolePack(workspace: Workspace, roleId: string): Promi
   const role = await loadRoleDefinition(workspace, roleId);
   const definition = role.value;
   const field = `roles.${roleId}`;
+
+  // Rules are governance text: silently rewriting one would change its meaning, so a secret in a rule
+  // is refused rather than redacted.
+  for (const [index, rule] of definition.strict_rules.entries()) {
+    const found = await redactSecrets(rule);
+    if (found.findings.length > 0) {
+      throw new PackSchemaInvalid(
+        `${field}.strict_rules[${index}] contains what looks like a secret (${found.findings.map((f) => f.rule).join(', ')})`,
+        `remove the secret from the rule in ${role.path}; rules are sent to every model`,
+        { field: `${field}.strict_rules[${index}]` },
+      );
+    }
+  }
 
   const used = countTokens(strictRulesText(definition.strict_rules));
   if (used > definition.budgets.strict_rules_tokens) {

@@ -263,3 +263,16 @@ describe('assembly errors name the field, the problem and the fix', () => {
     expect((error as Error).message).toMatch(/\.ctxpack\/roles\/coder\.yaml:\d+:\d+: not valid YAML/);
   });
 });
+
+describe('secrets in role definitions', () => {
+  it('refuses a strict rule containing a secret rather than rewriting governance text', async () => {
+    const dir = await copyExampleWorkspace('rule-secret');
+    const file = path.join(dir, '.ctxpack/roles/coder.yaml');
+    const token = ['xoxb', '-', '123456789012', '-', 'abcdefghijABCDEFGHIJ'].join('');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('strict_rules:\n', `strict_rules:\n  - Post results with ${token}.\n`));
+    const error = await assembleIn(dir).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(PackSchemaInvalid);
+    expect((error as Error).message).toMatch(/roles\.coder\.strict_rules\[0\] contains what looks like a secret \(slack-token\)/);
+    expect((error as Error).message).not.toContain(token);
+  });
+});
