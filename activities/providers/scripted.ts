@@ -40,6 +40,8 @@ export const ScriptFile = z.strictObject({
        * restart a worker...) and release it, without timing guesses.
        */
       wait_for: WorkspacePath.optional(),
+      /** How long to wait for `wait_for` before failing like a timed-out provider. Default 120. */
+      wait_timeout_seconds: z.number().int().min(1).max(86_400).optional(),
     }),
   ),
 });
@@ -69,7 +71,7 @@ export class ScriptedProvider implements ModelProvider {
     if (!rule) {
       throw new ProviderError(`scripted provider ${this.id} has no response for ${request.context.microTask} on ${request.model}`, 'bad-response', false);
     }
-    if (rule.wait_for !== undefined) await this.waitFor(rule.wait_for);
+    if (rule.wait_for !== undefined) await this.waitFor(rule.wait_for, (rule.wait_timeout_seconds ?? 120) * 1000);
     if (rule.fail) throw new ProviderError(`scripted ${rule.fail} from ${this.id}`, rule.fail, rule.fail !== 'bad-response');
     const input = request.messages.reduce((sum, m) => sum + countTokens(m.content), 0);
     return {
@@ -84,9 +86,9 @@ export class ScriptedProvider implements ModelProvider {
     };
   }
 
-  private async waitFor(file: string): Promise<void> {
+  private async waitFor(file: string, limitMs: number): Promise<void> {
     if (!this.exists) throw new ProviderError(`scripted provider ${this.id} cannot wait for files here`, 'bad-response', false);
-    const deadline = Date.now() + WAIT_LIMIT_MS;
+    const deadline = Date.now() + limitMs;
     const signal = cancellationSignal();
     while (!(await this.exists(file))) {
       if (Date.now() > deadline) throw new ProviderError(`scripted provider ${this.id} waited too long for ${file}`, 'timeout', false);
@@ -97,8 +99,6 @@ export class ScriptedProvider implements ModelProvider {
     }
   }
 }
-
-const WAIT_LIMIT_MS = 120_000;
 
 function cancellationSignal(): AbortSignal | undefined {
   try {

@@ -21,7 +21,8 @@ function percentile(sorted: number[], p: number): number {
 describe(`${JOBS} concurrent governed jobs with ${SWAPS} swaps each`, () => {
   it('all complete, each swap recorded exactly once, every pack stored', async () => {
     const setup = await setupJob('load');
-    await writeScript(setup.dir, GATED_PASSING_SCRIPT);
+    // Under load the swaps take minutes: let the held first answers wait that long.
+    await writeScript(setup.dir, GATED_PASSING_SCRIPT.replace('wait_for: .gate/go', 'wait_for: .gate/go\n    wait_timeout_seconds: 3600'));
     const started = Date.now();
     const latencies: number[] = [];
     await withWorker(
