@@ -7,6 +7,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { loadProviderRegistry, loadRoleDefinition } from '../shared/assemble/index.js';
+import { PackPathRejected } from '../shared/errors.js';
 import { sha256 } from '../shared/hash.js';
 import { loadRolePack, loadWorkUnitPack } from '../shared/pack-io.js';
 import { renderInvocation } from '../shared/projection.js';
@@ -148,8 +149,16 @@ export function createInvokeActivities(resolve: Resolve, providerFactory: Provid
         // Tool calls are requests, checked against the pack; model text can never widen them.
         const toolCalls: ToolCallRecord[] = [];
         for (const call of response.toolCalls) {
-          const verdict = gateToolCall(call, rolePack);
-          if (verdict.allowed && isWriteTool(call.tool) && call.path !== undefined) await applyWrite(workspace, call);
+          let verdict = gateToolCall(call, rolePack);
+          if (verdict.allowed && isWriteTool(call.tool) && call.path !== undefined) {
+            try {
+              await applyWrite(workspace, call);
+            } catch (err) {
+              // The file system disagrees with the globs (a symlink out of the workspace): refuse, record.
+              if (!(err instanceof PackPathRejected)) throw err;
+              verdict = { allowed: false, rule: `path-rejected:${String(err.details['rule'] ?? 'unsafe')}` };
+            }
+          }
           toolCalls.push({
             tool: call.tool,
             ...(call.path !== undefined ? { path: call.path } : {}),
