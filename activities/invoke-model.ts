@@ -19,6 +19,7 @@ import type { ResolvedWorkspace } from './config.js';
 import { atBoundary, refusal } from './failures.js';
 import { ProviderError, type ModelProvider, type ToolCall } from './providers/model-provider.js';
 import { ScriptedProvider } from './providers/scripted.js';
+import { withModelSpan } from './telemetry.js';
 import { gateToolCall, isWriteTool } from './tool-gate.js';
 import type { InvokeModelInput, InvokeModelResult, ToolCallRecord } from './types.js';
 
@@ -129,12 +130,14 @@ export function createInvokeActivities(resolve: Resolve, providerFactory: Provid
         const provider = await providerFactory(entry, workspace);
         let response;
         try {
-          response = await provider.complete({
-            model: input.seat.model,
-            messages: rendering.messages,
-            allowedTools: rolePack.allowed_tools,
-            context: { role: input.seat.role, microTask: input.micro_task, iteration: input.iteration },
-          });
+          response = await withModelSpan(input, entry, { renderHash: rendering.render_hash, location: entry.kind }, () =>
+            provider.complete({
+              model: input.seat.model,
+              messages: rendering.messages,
+              allowedTools: rolePack.allowed_tools,
+              context: { role: input.seat.role, microTask: input.micro_task, iteration: input.iteration },
+            }),
+          );
         } catch (err) {
           if (err instanceof ProviderError) {
             throw ApplicationFailure.create({

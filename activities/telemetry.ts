@@ -1,0 +1,63 @@
+/**
+ * Model-call spans with OpenTelemetry's GenAI semantic-convention attributes plus the context-packs
+ * identity (role, pack and render hashes). Uses the global OpenTelemetry API: a no-op until an
+ * application registers a tracer provider, so telemetry is off by default. With Temporal's
+ * `OpenTelemetryPlugin` on the worker, these spans nest under the activity's span.
+ */
+import { SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
+import type { ProviderEntry } from '../shared/schema/providers.js';
+import type { ModelResponse } from './providers/model-provider.js';
+import type { InvokeModelInput } from './types.js';
+
+const tracer = trace.getTracer('context-packs');
+
+/** `gen_ai.provider.name` for each adapter (the well-known values where the convention has one). */
+const PROVIDER_NAMES: Record<ProviderEntry['api'], string> = {
+  'openai-compatible': 'openai',
+  anthropic: 'anthropic',
+  completion: 'openai',
+  scripted: 'context_packs.scripted',
+};
+
+export interface CallIdentity {
+  readonly renderHash: string;
+  readonly location: 'local' | 'cloud';
+}
+
+export async function withModelSpan(
+  input: InvokeModelInput,
+  entry: ProviderEntry,
+  identity: CallIdentity,
+  call: () => Promise<ModelResponse>,
+): Promise<ModelResponse> {
+  const attributes: Attributes = {
+    'gen_ai.operation.name': 'chat',
+    'gen_ai.provider.name': PROVIDER_NAMES[entry.api],
+    'gen_ai.request.model': input.seat.model,
+    'ctxpack.role': input.seat.role,
+    'ctxpack.provider': entry.id,
+    'ctxpack.location': identity.location,
+    'ctxpack.pack_hash': input.binding.work_unit_pack_hash,
+    'ctxpack.role_pack_hash': input.binding.role_pack_hash,
+    'ctxpack.render_hash': identity.renderHash,
+    'ctxpack.micro_task': input.micro_task,
+    'ctxpack.iteration': input.iteration,
+  };
+  return tracer.startActiveSpan(`chat ${input.seat.model}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+    try {
+      const response = await call();
+      span.setAttributes({
+        'gen_ai.response.model': response.providerModel,
+        'gen_ai.usage.input_tokens': response.usage.inputTokens,
+        'gen_ai.usage.output_tokens': response.usage.outputTokens,
+      });
+      return response;
+    } catch (err) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.name : 'error' });
+      span.setAttribute('error.type', err instanceof Error ? err.name : 'error');
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
+}
