@@ -31,7 +31,8 @@ describe(`${JOBS} concurrent governed jobs with ${SWAPS} swaps each`, () => {
         const handles = await Promise.all(
           Array.from({ length: JOBS }, (_, i) => startJob({ ...setup, workflowId: `${setup.workflowId}-${i}` }, jobInput(TINY))),
         );
-        await Promise.all(handles.map((h) => waitForState(h, (s) => s.binding !== null && s.status === 'running', 300_000)));
+        // Poll gently: 200 jobs queried every 100 ms would exceed the dev server's namespace rate limit.
+        await Promise.all(handles.map((h) => waitForState(h, (s) => s.binding !== null && s.status === 'running', 600_000, 2_000)));
         await Promise.all(
           handles.map(async (handle, i) => {
             for (let n = 0; n < SWAPS; n += 1) {

@@ -58,13 +58,14 @@ export async function waitForState(
   handle: WorkflowHandle<typeof governedJob>,
   predicate: (state: PackState) => boolean,
   timeoutMs = 30_000,
+  intervalMs = 100,
 ): Promise<PackState> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const state = await handle.query(packState).catch(() => undefined);
     if (state && predicate(state)) return state;
     if (Date.now() > deadline) throw new Error(`state never matched; last: ${JSON.stringify(state)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
 
