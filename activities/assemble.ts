@@ -88,6 +88,29 @@ async function bindPinned(
   return { binding: await bindingOfStored(store, pinned, markers), freshness };
 }
 
+/** The model's context window from the workspace's provider registry, if it lists the model. */
+async function contextWindowFor(workspace: Workspace, provider: string, model: string): Promise<number | undefined> {
+  const registry = await loadProviderRegistry(workspace);
+  return registry?.value.providers.find((p) => p.id === provider)?.models.find((m) => m.id === model)?.context_window;
+}
+
+function contextWindowOption(contextWindow: number | undefined): { contextWindow?: number } {
+  return contextWindow === undefined ? {} : { contextWindow };
+}
+
+type RebuildReason = SwapPacksResult['result']['rebuild_reasons'][number];
+
+/** Why the pack bound now differs from the one in force, read from both packs in the store. */
+async function rebuildReasons(store: PackStore, before: PackBinding, after: PackBinding, pinned: boolean): Promise<RebuildReason[]> {
+  const reasons: RebuildReason[] = [];
+  if (pinned) reasons.push('pinned');
+  if (before.role_pack_hash !== after.role_pack_hash) reasons.push('role-changed');
+  const [old, now] = await Promise.all([loadWorkUnitPack(store, before.work_unit_pack_hash), loadWorkUnitPack(store, after.work_unit_pack_hash)]);
+  if (old.sources_hash !== now.sources_hash) reasons.push('sources-changed');
+  if (old.budgets.payload_tokens.limit !== now.budgets.payload_tokens.limit) reasons.push('context-window');
+  return reasons.length > 0 ? reasons : ['other'];
+}
+
 export function createAssembleActivities(resolve: Resolve) {
   return {
     /** What the workflow needs to validate swaps without I/O: roles, work profiles, providers, micro-tasks. */
@@ -106,6 +129,9 @@ export function createAssembleActivities(resolve: Resolve) {
             ladder: value.work_profile.ladder,
             escalate_after_failures: value.work_profile.escalate_after_failures,
             max_iterations: value.work_profile.max_iterations,
+            ...(value.work_profile.escalate_on_provider_errors
+              ? { escalate_on_provider_errors: value.work_profile.escalate_on_provider_errors }
+              : {}),
           });
         }
         return {
@@ -127,7 +153,8 @@ export function createAssembleActivities(resolve: Resolve) {
     async bindPacks(input: BindPacksInput): Promise<BindPacksResult> {
       const { workspace, store } = await resolve(input.workspace_id);
       return atBoundary(async () => {
-        const fresh = await assembleAndStore(workspace, input.role, { path: input.work_unit }, store);
+        const contextWindow = input.model ? await contextWindowFor(workspace, input.model.provider, input.model.model) : undefined;
+        const fresh = await assembleAndStore(workspace, input.role, { path: input.work_unit }, store, contextWindowOption(contextWindow));
         if (input.pinned_pack_hash) {
           return bindPinned(workspace, store, input.pinned_pack_hash, input.role, fresh, input.freshness);
         }
@@ -143,7 +170,8 @@ export function createAssembleActivities(resolve: Resolve) {
       const { workspace, store } = await resolve(input.workspace_id);
       return atBoundary(async () => {
         const { request, current } = input;
-        const fresh = await assembleAndStore(workspace, request.target_role, { path: input.work_unit }, store);
+        const contextWindow = await contextWindowFor(workspace, request.provider, request.model);
+        const fresh = await assembleAndStore(workspace, request.target_role, { path: input.work_unit }, store, contextWindowOption(contextWindow));
         let binding: PackBinding;
         let markers: string[] = [];
         if (request.pinned_pack_hash) {
@@ -156,6 +184,7 @@ export function createAssembleActivities(resolve: Resolve) {
         const requested = request.pinned_pack_hash ?? current.work_unit_pack_hash;
         const requestedRole = request.pinned_pack_hash ? binding.role_pack_hash : current.role_pack_hash;
         const decision = binding.work_unit_pack_hash === current.work_unit_pack_hash ? 'reused' : 'rebuilt';
+        const reasons = decision === 'reused' ? [] : await rebuildReasons(store, current, binding, request.pinned_pack_hash !== undefined);
         return {
           binding,
           result: {
@@ -166,6 +195,7 @@ export function createAssembleActivities(resolve: Resolve) {
             requested_role_pack_hash: requestedRole,
             effective_role_pack_hash: binding.role_pack_hash,
             decision,
+            rebuild_reasons: reasons,
             context_compile_ref: binding.store_refs.work_unit,
             freshness_markers: markers,
           },

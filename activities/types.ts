@@ -21,6 +21,8 @@ export interface BindPacksInput {
   readonly workspace_id: string;
   readonly work_unit: string;
   readonly role: string;
+  /** The model the packs are for: its context window (from the provider registry) bounds the payload. */
+  readonly model?: { readonly model: string; readonly provider: string };
   readonly freshness: FreshnessPolicy;
   readonly pinned_pack_hash?: string;
 }

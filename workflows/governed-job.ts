@@ -395,7 +395,15 @@ class GovernedJob {
     const old = this.binding?.work_unit_pack_hash ?? '';
     const rebound = await packActivities.bindPacks.executeWithOptions(
       { summary: `regenerate ${this.seat.role} packs after a lost or corrupt artifact` },
-      [{ workspace_id: this.input.workspace_id, work_unit: this.input.work_unit, role: this.seat.role, freshness: this.input.freshness }],
+      [
+        {
+          workspace_id: this.input.workspace_id,
+          work_unit: this.input.work_unit,
+          role: this.seat.role,
+          model: { model: this.seat.model, provider: this.seat.provider },
+          freshness: this.input.freshness,
+        },
+      ],
     );
     this.binding = { ...rebound.binding, freshness_markers: [...rebound.binding.freshness_markers, `regenerated_after_corruption:${old}`] };
     this.lastDecision = 'regenerated packs after a lost or corrupt artifact';
@@ -404,6 +412,11 @@ class GovernedJob {
 
   maxIterations(): number {
     return this.description?.roles.find((r) => r.role_id === this.seat.role)?.max_iterations ?? 1;
+  }
+
+  escalatesOn(providerErrorKind: string): boolean {
+    const role = this.description?.roles.find((r) => r.role_id === this.seat.role);
+    return role?.escalate_on_provider_errors?.includes(providerErrorKind) ?? false;
   }
 
   escalateAfter(): number {
@@ -477,15 +490,29 @@ export async function governedJob(rawInput: GovernedJobInput, carried?: CarriedS
       { description: job.description, cloudConsent: input.cloud_consent, processedRequestIds: new Set(), swapInFlight: undefined },
     );
     if (startProblem) throw wf.ApplicationFailure.nonRetryable(`cannot start the job: ${startProblem}`, 'SwapRefused');
-    const bound = await packActivities.bindPacks.executeWithOptions({ summary: `assemble ${input.seat.role} packs` }, [
-      {
-        workspace_id: input.workspace_id,
-        work_unit: input.work_unit,
-        role: input.seat.role,
-        freshness: input.freshness,
-        ...(input.pinned_pack_hash ? { pinned_pack_hash: input.pinned_pack_hash } : {}),
-      },
-    ]);
+    // Token-budget trigger: a model whose context window cannot hold the pack hands the job to the
+    // next rung of the ladder before anything is invoked.
+    let bound;
+    for (;;) {
+      try {
+        bound = await packActivities.bindPacks.executeWithOptions({ summary: `assemble ${job.seat.role} packs for ${job.seat.model}` }, [
+          {
+            workspace_id: input.workspace_id,
+            work_unit: input.work_unit,
+            role: job.seat.role,
+            model: { model: job.seat.model, provider: job.seat.provider },
+            freshness: input.freshness,
+            ...(input.pinned_pack_hash ? { pinned_pack_hash: input.pinned_pack_hash } : {}),
+          },
+        ]);
+        break;
+      } catch (err) {
+        const rung = failureType(err) === 'PackBudgetExceeded' ? job.nextRung() : undefined;
+        if (!rung) throw err;
+        job.lastDecision = `${job.seat.model} cannot hold the pack; escalating to ${rung.model}@${rung.provider}`;
+        job.seat = { role: job.seat.role, model: rung.model, provider: rung.provider };
+      }
+    }
     job.binding = bound.binding;
     job.freshness = bound.freshness;
     job.lastDecision = `bound (${bound.freshness.decision})`;
@@ -531,10 +558,31 @@ export async function governedJob(rawInput: GovernedJobInput, carried?: CarriedS
           [{ workspace_id: input.workspace_id, work_unit_pack_hash: invocation.identity.work_unit_pack_hash, micro_task: task.id }],
         );
       } catch (err) {
+        const type = failureType(err);
         // A lost or corrupt artifact: rebuild the packs once (when the policy allows) and redo the iteration.
-        if (failureType(err) !== 'ContextPackArtifactCorrupt' || !input.freshness.regen_allowed || regeneratedAt === job.iteration) throw err;
-        regeneratedAt = job.iteration;
-        await job.regenerate();
+        if (type === 'ContextPackArtifactCorrupt' && input.freshness.regen_allowed && regeneratedAt !== job.iteration) {
+          regeneratedAt = job.iteration;
+          await job.regenerate();
+          job.iteration -= 1;
+          continue;
+        }
+        // A provider failure the work profile escalates on: move up the ladder and redo the iteration.
+        const kind = type?.startsWith('Provider:') ? type.slice('Provider:'.length) : undefined;
+        const rung = kind !== undefined && job.escalatesOn(kind) ? job.nextRung() : undefined;
+        if (!rung) throw err;
+        await wf.condition(() => job.swapInFlight === undefined);
+        await job.swap(
+          {
+            request_id: `escalation:${wf.workflowInfo().workflowId}:${task.id}:${job.iteration}:provider-${kind}`,
+            target_role: job.seat.role,
+            model: rung.model,
+            provider: rung.provider,
+            reason: 'escalation',
+            requester: `workflow:provider-${kind}`,
+          },
+          'workflow',
+        );
+        failuresOnRung = 0;
         job.iteration -= 1;
         continue;
       }

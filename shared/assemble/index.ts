@@ -11,11 +11,11 @@ import type { PackStore, StoreRef } from '../store/index.js';
 import type { Workspace } from '../workspace-fs.js';
 import type { WorkUnitRef } from './inputs.js';
 import { buildRolePack } from './role-pack.js';
-import { buildWorkUnitPack } from './work-unit-pack.js';
+import { buildWorkUnitPack, type WorkUnitPackOptions } from './work-unit-pack.js';
 
 export * from './inputs.js';
 export { buildRolePack, strictRulesText } from './role-pack.js';
-export { buildWorkUnitPack } from './work-unit-pack.js';
+export { buildWorkUnitPack, payloadLimit, RESPONSE_RESERVE_TOKENS, type WorkUnitPackOptions } from './work-unit-pack.js';
 
 /** A pack with the exact bytes its hash is computed over. */
 export interface SealedPack<T> {
@@ -34,9 +34,14 @@ export interface AssembledPacks {
   readonly workUnit: SealedPack<WorkUnitContextPack>;
 }
 
-export async function assemblePacks(workspace: Workspace, roleId: string, workUnit: WorkUnitRef): Promise<AssembledPacks> {
+export async function assemblePacks(
+  workspace: Workspace,
+  roleId: string,
+  workUnit: WorkUnitRef,
+  options: WorkUnitPackOptions = {},
+): Promise<AssembledPacks> {
   const role = seal(await buildRolePack(workspace, roleId));
-  const unit = seal(await buildWorkUnitPack(workspace, workUnit, role.pack, role.hash));
+  const unit = seal(await buildWorkUnitPack(workspace, workUnit, role.pack, role.hash, options));
   return { role, workUnit: unit };
 }
 
@@ -50,8 +55,9 @@ export async function assembleAndStore(
   roleId: string,
   workUnit: WorkUnitRef,
   store: PackStore,
+  options: WorkUnitPackOptions = {},
 ): Promise<StoredPacks> {
-  const packs = await assemblePacks(workspace, roleId, workUnit);
+  const packs = await assemblePacks(workspace, roleId, workUnit, options);
   const role = await store.put(packs.role.bytes);
   const unit = await store.put(packs.workUnit.bytes);
   return { ...packs, storeRefs: { role: role.ref, workUnit: unit.ref } };

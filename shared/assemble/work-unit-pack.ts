@@ -10,12 +10,33 @@ import type { Workspace } from '../workspace-fs.js';
 import { loadWorkUnit, type WorkUnitRef } from './inputs.js';
 import { buildPayload } from './payload.js';
 
+/** Tokens kept free in a model's context window for the role prefix's framing and the answer. */
+export const RESPONSE_RESERVE_TOKENS = 1024;
+
+/**
+ * The payload limit for a model: the role's payload budget, or less when the model's context window
+ * cannot hold it next to the strict rules and room to answer. A smaller window means a re-trimmed
+ * (and so rebuilt) pack: the model only ever sees what fits.
+ */
+export function payloadLimit(rolePack: RoleContextPack, contextWindow: number | undefined): number {
+  if (contextWindow === undefined) return rolePack.budgets.payload_tokens;
+  const room = contextWindow - rolePack.strict_rules_tokens_used - RESPONSE_RESERVE_TOKENS;
+  return Math.max(1, Math.min(rolePack.budgets.payload_tokens, room));
+}
+
+export interface WorkUnitPackOptions {
+  /** The target model's context window (from the provider registry); trims the payload to fit. */
+  readonly contextWindow?: number;
+}
+
 export async function buildWorkUnitPack(
   workspace: Workspace,
   workUnit: WorkUnitRef,
   rolePack: RoleContextPack,
   rolePackHash: string,
+  options: WorkUnitPackOptions = {},
 ): Promise<WorkUnitContextPack> {
+  const limit = payloadLimit(rolePack, options.contextWindow);
   const loaded = await loadWorkUnit(workspace, workUnit);
   const unit = loaded.value;
 
@@ -30,7 +51,7 @@ export async function buildWorkUnitPack(
 
   const built = await buildPayload(workspace, unit, {
     governance: rolePack.governance_mode,
-    payloadTokens: rolePack.budgets.payload_tokens,
+    payloadTokens: limit,
   });
   for (const source of built.sources) sources.set(source.source_id, source);
   const sortedSources = toSortedSet(sources.values(), (s) => s.source_id);
@@ -48,7 +69,7 @@ export async function buildWorkUnitPack(
     payload: built.payload,
     budgets: {
       tokenizer: { ...TOKENIZER },
-      payload_tokens: { limit: rolePack.budgets.payload_tokens, used: built.tokensUsed },
+      payload_tokens: { limit, used: built.tokensUsed },
     },
     sources: sortedSources,
     sources_hash: hashCanonical(sortedSources),

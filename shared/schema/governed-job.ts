@@ -68,6 +68,11 @@ export const SwapResult = z.strictObject({
   requested_role_pack_hash: Sha256Hash,
   effective_role_pack_hash: Sha256Hash,
   decision: SwapDecision,
+  /**
+   * Why a rebuilt pack differs from the one in force: `role-changed`, `sources-changed`,
+   * `context-window` (re-trimmed for the target model), `pinned`. Empty when reused.
+   */
+  rebuild_reasons: z.array(z.enum(['role-changed', 'sources-changed', 'context-window', 'pinned', 'other'])),
   /** Where the effective pack is stored. */
   context_compile_ref: StoreRefSchema,
   freshness_markers: z.array(z.string()),
@@ -117,6 +122,7 @@ export const RoleSummary = z.strictObject({
   ladder: z.array(z.strictObject({ provider: Id, model: ModelId })).min(1),
   escalate_after_failures: z.number().int().min(1),
   max_iterations: z.number().int().min(1),
+  escalate_on_provider_errors: z.array(z.string()).optional(),
 });
 export type RoleSummary = z.infer<typeof RoleSummary>;
 

@@ -38,6 +38,11 @@ export const WorkProfile = z.strictObject({
   escalate_after_failures: z.number().int().min(1).max(100),
   /** Iterations of one micro-task (across rungs) before the job fails. */
   max_iterations: z.number().int().min(1).max(1000),
+  /**
+   * Provider failures (after Temporal's retries) that move the job up the ladder instead of failing
+   * it, e.g. a local server that is down. Omitted: provider failures fail the job.
+   */
+  escalate_on_provider_errors: z.array(z.enum(['unavailable', 'rate-limited', 'timeout', 'bad-response'])).min(1).optional(),
 });
 export type WorkProfile = z.infer<typeof WorkProfile>;
 
