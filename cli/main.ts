@@ -4,6 +4,7 @@ import { registerAssemble } from './commands/assemble.js';
 import { registerDev } from './commands/dev.js';
 import { registerDiff } from './commands/diff.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerGc } from './commands/gc.js';
 import { registerList } from './commands/list.js';
 import { registerReplay } from './commands/replay.js';
 import { registerShow } from './commands/show.js';
@@ -30,6 +31,7 @@ registerSwap(program);
 registerShow(program);
 registerList(program);
 registerReplay(program);
+registerGc(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -56,3 +56,22 @@ export function invocations(history: History): InvocationRecord[] {
 export function swaps(history: History): SwapRecord[] {
   return completedActivities<SwapPacksInput, SwapPacksResult>(history, 'swapPacks');
 }
+
+/** Every pack hash a governed job's history references (bindings, swaps, invocations). */
+export function referencedPackHashes(history: History): Set<string> {
+  const hashes = new Set<string>();
+  const addBinding = (binding: { role_pack_hash: string; work_unit_pack_hash: string } | undefined) => {
+    if (!binding) return;
+    hashes.add(binding.role_pack_hash);
+    hashes.add(binding.work_unit_pack_hash);
+  };
+  for (const { result } of completedActivities<unknown, { binding?: { role_pack_hash: string; work_unit_pack_hash: string } }>(history, 'bindPacks')) {
+    addBinding(result.binding);
+  }
+  for (const record of swaps(history)) addBinding(record.result.binding);
+  for (const record of invocations(history)) {
+    hashes.add(record.result.identity.role_pack_hash);
+    hashes.add(record.result.identity.work_unit_pack_hash);
+  }
+  return hashes;
+}

@@ -1,0 +1,23 @@
+/**
+ * Which stored packs garbage collection may remove: those no governed job in the retention window
+ * references and that are themselves older than the window. A pack a running job references is never
+ * deleted, whatever its age; a young pack is kept even if unreferenced (a job may be about to bind it).
+ */
+import type { PackStore } from './store/index.js';
+
+export interface GcPlan {
+  readonly kept: { hash: string; bytes: number; reason: 'referenced' | 'young' }[];
+  readonly removable: { hash: string; bytes: number; modifiedAt: string }[];
+}
+
+export async function planGc(store: PackStore, referenced: ReadonlySet<string>, options: { now: Date; retentionMs: number }): Promise<GcPlan> {
+  const kept: GcPlan['kept'] = [];
+  const removable: GcPlan['removable'] = [];
+  const cutoff = options.now.getTime() - options.retentionMs;
+  for await (const entry of store.list()) {
+    if (referenced.has(entry.hash)) kept.push({ hash: entry.hash, bytes: entry.bytes, reason: 'referenced' });
+    else if (entry.modifiedAt.getTime() > cutoff) kept.push({ hash: entry.hash, bytes: entry.bytes, reason: 'young' });
+    else removable.push({ hash: entry.hash, bytes: entry.bytes, modifiedAt: entry.modifiedAt.toISOString() });
+  }
+  return { kept, removable };
+}
