@@ -26,7 +26,9 @@ describe(`${JOBS} concurrent governed jobs with ${SWAPS} swaps each`, () => {
     const started = Date.now();
     const latencies: number[] = [];
     await withWorker(
-      { taskQueue: setup.taskQueue, activities: setup.activities, maxConcurrentActivityTaskExecutions: 50, maxConcurrentWorkflowTaskExecutions: 50 },
+      // Every job holds one model call at the gate until all swaps are done: the worker needs a slot
+      // for each of those plus room for the swaps, or the held calls starve the rest (a deadlock).
+      { taskQueue: setup.taskQueue, activities: setup.activities, maxConcurrentActivityTaskExecutions: JOBS + 50, maxConcurrentWorkflowTaskExecutions: 50 },
       async () => {
         const handles = await Promise.all(
           Array.from({ length: JOBS }, (_, i) => startJob({ ...setup, workflowId: `${setup.workflowId}-${i}` }, jobInput(TINY))),
