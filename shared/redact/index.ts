@@ -21,7 +21,7 @@ export interface RedactionResult {
 
 export const REDACTOR_ID = 'ctxpack-redact';
 /** Bump whenever a rule change could change redacted output. */
-export const REDACTOR_VERSION = '1.0.0';
+export const REDACTOR_VERSION = '1.1.0';
 
 export function redactionPlaceholder(rule: string): string {
   return `[REDACTED:${rule}]`;
@@ -39,7 +39,8 @@ function findSpans(text: string): Span[] {
     for (const match of text.matchAll(rule.pattern)) {
       const group = rule.group ?? 0;
       const secret = match[group];
-      if (!secret || match.index === undefined) continue;
+      // A placeholder from an earlier pass is not a secret (keeps redaction idempotent).
+      if (!secret || match.index === undefined || secret.startsWith('[REDACTED:')) continue;
       // Rule patterns put their groups side by side from the match start, so the secret's offset
       // is the length of the groups before it.
       let offset = 0;
@@ -52,14 +53,22 @@ function findSpans(text: string): Span[] {
     const value = match[3];
     if (!value || match.index === undefined || !looksRandom(value)) continue;
     const start = match.index + (match[1]?.length ?? 0) + (match[2]?.length ?? 0);
-    spans.push({ start, end: start + value.length, rule: 'generic-high-entropy' });
+    spans.push({ start, end: start + value.length, rule: GENERIC });
   }
   return spans;
 }
 
-/** Earliest start wins, then the longest span, then the rule id: one fixed answer for overlaps. */
+const GENERIC = 'generic-high-entropy';
+
+/**
+ * Earliest start wins, then the longest span, then a service rule over the generic entropy rule (it
+ * names what the secret is), then the rule id: one fixed answer for overlaps.
+ */
 function resolveOverlaps(spans: Span[]): Span[] {
-  const sorted = [...spans].sort((a, b) => a.start - b.start || b.end - a.end || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
+  const generic = (s: Span) => (s.rule === GENERIC ? 1 : 0);
+  const sorted = [...spans].sort(
+    (a, b) => a.start - b.start || b.end - a.end || generic(a) - generic(b) || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0),
+  );
   const kept: Span[] = [];
   for (const span of sorted) {
     const last = kept[kept.length - 1];

@@ -37,4 +37,4 @@ export const SECRET_RULES: readonly SecretRule[] = [
  * when it looks random (entropy) rather than like a word, a placeholder or a reference.
  */
 export const ASSIGNMENT =
-  /\b([A-Za-z0-9_.-]{0,40}(?:api[_-]?key|apikey|secret|token|passwd|password|pwd|auth[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret|credentials?)[A-Za-z0-9_.-]{0,20})(["']?\s{0,4}[:=]\s{0,4}["']?)([^\s"'`,;)}\]]{8,512})/gi;
+  /\b([A-Za-z0-9_.-]{0,40}(?:api[_-]?key|apikey|secret|token|passwd|password|pwd|auth[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret|credentials?)[A-Za-z0-9_.-]{0,20})(["']?\s{0,4}[:=]\s{0,4}["']?)([^\s"'`,;(){}[\]]{8,512})/gi;

@@ -25,11 +25,12 @@ const run = promisify(execFile);
 /**
  * Golden hashes of the example workspace's packs. A change here must be deliberate: bump
  * BUILDER_VERSION or schema_version with it, and say why in the commit.
+ * 1.1.0: redactor 1.1.0 (service rules win ties with the generic rule; code and placeholders skipped).
  */
 const GOLDEN = {
   coder: {
-    role: 'sha256:8012b31b189028506d450edddfff4e6ef57100a719c8f7d10b5b547da3d596a6',
-    workUnit: 'sha256:61f9f61ffeb55d9a29f52352f5722cc42a9bf56130cdd7d3b1c2056e00dd61f7',
+    role: 'sha256:6af3d9c0b4f1cc90ee608665536e54726e5ebf8d4ef1b4d2ec3a258adcd93595',
+    workUnit: 'sha256:8db256c26f3d3f176523ff5dde3f5e6f24b152fa596007b8affbf5874ffe93db',
   },
 };
 
