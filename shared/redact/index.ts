@@ -6,6 +6,7 @@
  */
 import { looksRandom } from './entropy.js';
 import { ASSIGNMENT, SECRET_RULES } from './rules.js';
+import { secretlintSpans } from './secretlint.js';
 
 export interface RedactionFinding {
   readonly rule: string;
@@ -21,7 +22,7 @@ export interface RedactionResult {
 
 export const REDACTOR_ID = 'ctxpack-redact';
 /** Bump whenever a rule change could change redacted output. */
-export const REDACTOR_VERSION = '1.1.0';
+export const REDACTOR_VERSION = '1.2.0';
 
 export function redactionPlaceholder(rule: string): string {
   return `[REDACTED:${rule}]`;
@@ -78,13 +79,17 @@ function resolveOverlaps(spans: Span[]): Span[] {
   return kept;
 }
 
-/** Detects and redacts secrets. Async so a slower detector can slot in without changing callers. */
+/**
+ * Detects and redacts secrets: secretlint's recommended preset, the project's own service rules
+ * (services the preset misses, e.g. GitLab, Stripe, Google API keys, JWTs) and an entropy check for
+ * generic `key=`/`token=` assignments.
+ */
 export async function redactSecrets(text: string): Promise<RedactionResult> {
-  return redactSecretsSync(text);
+  const library = (await secretlintSpans(text)).filter((span) => !text.slice(span.start, span.end).startsWith('[REDACTED:'));
+  return applySpans(text, resolveOverlaps([...library, ...findSpans(text)]));
 }
 
-export function redactSecretsSync(text: string): RedactionResult {
-  const spans = resolveOverlaps(findSpans(text));
+function applySpans(text: string, spans: Span[]): RedactionResult {
   if (spans.length === 0) return { text, findings: [] };
   const counts = new Map<string, number>();
   let out = '';

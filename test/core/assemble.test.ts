@@ -26,11 +26,12 @@ const run = promisify(execFile);
  * Golden hashes of the example workspace's packs. A change here must be deliberate: bump
  * BUILDER_VERSION or schema_version with it, and say why in the commit.
  * 1.1.0: redactor 1.1.0 (service rules win ties with the generic rule; code and placeholders skipped).
+ * 1.2.0: redactor 1.2.0 (secretlint's recommended preset joins the project's rules).
  */
 const GOLDEN = {
   coder: {
-    role: 'sha256:6af3d9c0b4f1cc90ee608665536e54726e5ebf8d4ef1b4d2ec3a258adcd93595',
-    workUnit: 'sha256:8db256c26f3d3f176523ff5dde3f5e6f24b152fa596007b8affbf5874ffe93db',
+    role: 'sha256:064210094d99df8ba972d878b3cc8f2364b2fc03c4703b125b093ab676295239',
+    workUnit: 'sha256:0deffc5ff7d5caea6f3ebe74d98ce985629eba1c85da3ef83372d9bf0368ebf3',
   },
 };
 
