@@ -86,7 +86,8 @@ export function registerDev(program: Command): void {
         clearInterval(keepAlive);
       }
       process.stderr.write('stopping...\n');
-      worker.shutdown();
+      // The SDK's runtime starts a worker shutdown on SIGINT/SIGTERM itself; only ask if it has not.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await connection.close();
       await nativeConnection.close();
