@@ -49,7 +49,13 @@ export function parseStructured(text: string, path: string): unknown {
           { path },
         );
       }
-      throw err;
+      // The library also throws plain errors, e.g. a ReferenceError for an alias with no anchor
+      // (found by fuzzing): still bad input, never a crash.
+      throw new PackSchemaInvalid(
+        `${path}: not valid YAML (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`,
+        'fix the YAML (check anchors and aliases)',
+        { path },
+      );
     }
   }
   try {

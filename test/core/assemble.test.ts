@@ -278,3 +278,13 @@ describe('secrets in role definitions', () => {
     expect((error as Error).message).not.toContain(token);
   });
 });
+
+describe('malformed YAML found by fuzzing', () => {
+  it('reports an alias without an anchor as bad input, not a crash', async () => {
+    const dir = await copyExampleWorkspace('alias');
+    await writeFile(path.join(dir, '.ctxpack/roles/coder.yaml'), 'schema_version: 1\nrole_id: *missing\n');
+    const error = await assembleIn(dir).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(PackSchemaInvalid);
+    expect((error as Error).message).toMatch(/\.ctxpack\/roles\/coder\.yaml: not valid YAML/);
+  });
+});
