@@ -1,107 +1,69 @@
 /**
  * Secret detection and redaction. Secrets never enter a pack or a store: each is replaced by a
- * stable placeholder naming its rule, and reports give counts per rule, never the value or any part
- * of it. Deterministic: overlapping matches resolve by earliest start, then longest span, then rule
- * id. Idempotent: placeholders match no rule.
+ * placeholder naming its rule (`[REDACTED:github-token]`), and reports give counts per rule, never
+ * the value or any part of it.
+ *
+ * Detectors, all run on every text:
+ * - secretlint's recommended preset (secretlint.ts), the maintained library;
+ * - the project's format patterns (service-patterns.ts, private-key.ts) for what the preset misses;
+ * - secret-named assignments and Authorization credentials judged by shape and entropy
+ *   (assignments.ts).
+ * Their matches are merged by one fixed rule (spans.ts), so the output never depends on detector
+ * order, and text already redacted is left as it is.
  */
-import { looksRandom } from './entropy.js';
-import { ASSIGNMENT, SECRET_RULES } from './rules.js';
+import { assignmentSpans, authorizationSpans } from './assignments.js';
+import { privateKeySpans } from './private-key.js';
 import { secretlintSpans } from './secretlint.js';
+import { serviceSpans } from './service-patterns.js';
+import { applySpans, resolveSpans } from './spans.js';
 
+export { redactionPlaceholder } from './placeholder.js';
+export { RULE_IDS, type RuleId } from './rule-ids.js';
+
+/** How many secrets one rule replaced. */
 export interface RedactionFinding {
+  /** A stable kebab-case rule id from {@link RULE_IDS}. */
   readonly rule: string;
+  /** Placeholders written for this rule; always > 0. */
   readonly count: number;
 }
 
 export interface RedactionResult {
   /** The input with every secret replaced by its placeholder. */
   readonly text: string;
-  /** One entry per rule that fired, sorted by rule id. */
+  /** One entry per rule that fired, sorted by rule id. Never contains any part of a secret. */
   readonly findings: RedactionFinding[];
 }
 
+/** Identifies this redactor in pack metadata. */
 export const REDACTOR_ID = 'ctxpack-redact';
-/** Bump whenever a rule change could change redacted output. */
-export const REDACTOR_VERSION = '1.2.0';
-
-export function redactionPlaceholder(rule: string): string {
-  return `[REDACTED:${rule}]`;
-}
-
-interface Span {
-  readonly start: number;
-  readonly end: number;
-  readonly rule: string;
-}
-
-function findSpans(text: string): Span[] {
-  const spans: Span[] = [];
-  for (const rule of SECRET_RULES) {
-    for (const match of text.matchAll(rule.pattern)) {
-      const group = rule.group ?? 0;
-      const secret = match[group];
-      // A placeholder from an earlier pass is not a secret (keeps redaction idempotent).
-      if (!secret || match.index === undefined || secret.startsWith('[REDACTED:')) continue;
-      // Rule patterns put their groups side by side from the match start, so the secret's offset
-      // is the length of the groups before it.
-      let offset = 0;
-      for (let g = 1; g < group; g += 1) offset += match[g]?.length ?? 0;
-      const start = match.index + offset;
-      spans.push({ start, end: start + secret.length, rule: rule.id });
-    }
-  }
-  for (const match of text.matchAll(ASSIGNMENT)) {
-    const value = match[3];
-    if (!value || match.index === undefined || !looksRandom(value)) continue;
-    const start = match.index + (match[1]?.length ?? 0) + (match[2]?.length ?? 0);
-    spans.push({ start, end: start + value.length, rule: GENERIC });
-  }
-  return spans;
-}
-
-const GENERIC = 'generic-high-entropy';
 
 /**
- * Earliest start wins, then the longest span, then a service rule over the generic entropy rule (it
- * names what the secret is), then the rule id: one fixed answer for overlaps.
+ * Bumped whenever the same text could redact differently: a rule added, changed or renamed, or a
+ * detector library upgrade that changes what it reports.
+ * 1.3.0: own span resolution (overlaps merged, never cut short), secretlint ranges re-located,
+ * secretlint comment filter off, AWS key ids from secretlint, unterminated private keys, name- and
+ * shape-aware generic rule, `authorization-header`, `google-oauth-client-secret`,
+ * `unclassified-secret`.
  */
-function resolveOverlaps(spans: Span[]): Span[] {
-  const generic = (s: Span) => (s.rule === GENERIC ? 1 : 0);
-  const sorted = [...spans].sort(
-    (a, b) => a.start - b.start || b.end - a.end || generic(a) - generic(b) || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0),
-  );
-  const kept: Span[] = [];
-  for (const span of sorted) {
-    const last = kept[kept.length - 1];
-    if (last && span.start < last.end) continue;
-    kept.push(span);
-  }
-  return kept;
-}
+export const REDACTOR_VERSION = '1.3.0';
 
 /**
- * Detects and redacts secrets: secretlint's recommended preset, the project's own service rules
- * (services the preset misses, e.g. GitLab, Stripe, Google API keys, JWTs) and an entropy check for
- * generic `key=`/`token=` assignments.
+ * Detects and redacts secrets in `text`.
+ *
+ * Deterministic: the same text gives the same result on any machine (for a given REDACTOR_VERSION
+ * and installed secretlint). Idempotent: redacting the result again changes nothing and reports
+ * nothing. Where several rules match overlapping text, the union of their matches is replaced by
+ * one placeholder named for the most specific rule (service format, then structural, then entropy;
+ * ties to the longest match, then the earliest, then the rule id).
  */
 export async function redactSecrets(text: string): Promise<RedactionResult> {
-  const library = (await secretlintSpans(text)).filter((span) => !text.slice(span.start, span.end).startsWith('[REDACTED:'));
-  return applySpans(text, resolveOverlaps([...library, ...findSpans(text)]));
-}
-
-function applySpans(text: string, spans: Span[]): RedactionResult {
-  if (spans.length === 0) return { text, findings: [] };
-  const counts = new Map<string, number>();
-  let out = '';
-  let at = 0;
-  for (const span of spans) {
-    out += text.slice(at, span.start) + redactionPlaceholder(span.rule);
-    at = span.end;
-    counts.set(span.rule, (counts.get(span.rule) ?? 0) + 1);
-  }
-  out += text.slice(at);
-  const findings = [...counts.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([rule, count]) => ({ rule, count }));
-  return { text: out, findings };
+  const spans = [
+    ...(await secretlintSpans(text)),
+    ...serviceSpans(text),
+    ...privateKeySpans(text),
+    ...assignmentSpans(text),
+    ...authorizationSpans(text),
+  ];
+  return applySpans(text, resolveSpans(text, spans));
 }
