@@ -8,7 +8,7 @@ import { SYNOPSIS_MAX_CHARS } from './schema/payload.js';
 import { TOKENIZER } from './tokens.js';
 
 export const BUILDER_ID = 'context-packs';
-export const BUILDER_VERSION = '1.2.0';
+export const BUILDER_VERSION = '1.3.0';
 
 /** Everything besides the inputs that shapes pack bytes. */
 export const BUILDER_CONFIG = {

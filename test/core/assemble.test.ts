@@ -27,11 +27,12 @@ const run = promisify(execFile);
  * BUILDER_VERSION or schema_version with it, and say why in the commit.
  * 1.1.0: redactor 1.1.0 (service rules win ties with the generic rule; code and placeholders skipped).
  * 1.2.0: redactor 1.2.0 (secretlint's recommended preset joins the project's rules).
+ * 1.3.0: redactor 1.3.0 (union of overlapping matches, re-located library ranges); pack content unchanged.
  */
 const GOLDEN = {
   coder: {
-    role: 'sha256:064210094d99df8ba972d878b3cc8f2364b2fc03c4703b125b093ab676295239',
-    workUnit: 'sha256:0deffc5ff7d5caea6f3ebe74d98ce985629eba1c85da3ef83372d9bf0368ebf3',
+    role: 'sha256:a0fa87e25b2adc7cd6c64148c52f4979ca18f378ca5a82c0478c80edb8b58e6e',
+    workUnit: 'sha256:abadf21ce5cea4f2b9c09d9619c693cd924108f7186b87ea040c68de080ba484',
   },
 };
 
