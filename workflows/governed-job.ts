@@ -8,6 +8,7 @@
  */
 import * as wf from '@temporalio/workflow';
 import type { GovernedJobActivities, InvokeModelResult, VerifyResult } from '../activities/types.js';
+import { ERROR_CODES } from '../shared/errors.js';
 import { CtxPackCloud, CtxPackHash, CtxPackJob, CtxPackModel, CtxPackProvider, CtxPackRole } from '../shared/search-attributes.js';
 import {
   GovernedJobInput,
@@ -95,21 +96,8 @@ export interface CarriedState {
 /** Swap log entries kept in state, memo and continue-as-new; older ones remain in history. */
 const SWAP_LOG_KEEP = 20;
 
-const NON_RETRYABLE = [
-  'ContextPackStale',
-  'ContextPackArtifactCorrupt',
-  'ContextPackRegenDenied',
-  'ContextPackRegenFailed',
-  'ContextPackProvenanceMissing',
-  'PackPathRejected',
-  'PackBudgetExceeded',
-  'PackSchemaInvalid',
-  'PackSourceMissing',
-  'RT-ROLE-001',
-  'RT-SWAP-001',
-  'CloudConsentMissing',
-  'WorkspaceUnknown',
-];
+// Every pack error, plus the governance refusals: retrying cannot change their outcome.
+const NON_RETRYABLE = [...ERROR_CODES, 'RT-ROLE-001', 'RT-SWAP-001', 'CloudConsentMissing', 'WorkspaceUnknown'];
 
 // Activities heartbeat every 2 s (activities/failures.ts): a worker that dies mid-activity is noticed
 // after the heartbeat timeout and the activity retried on another worker.
@@ -203,6 +191,7 @@ class GovernedJob {
     const current = this.binding;
     if (!current) throw wf.ApplicationFailure.nonRetryable('no packs are bound yet', 'SwapRefused');
     this.swapInFlight = request.request_id;
+    const entry = { at: workflowTime(), request_id: request.request_id, via, reason: request.reason, requester: request.requester, from, to };
     try {
       const { binding, result } = await packActivities.swapPacks.executeWithOptions(
         { summary: `${request.reason} to ${to.role} ${to.model}@${to.provider}` },
@@ -213,13 +202,7 @@ class GovernedJob {
       this.swapsTotal += 1;
       this.lastDecision = `${request.reason}: ${result.decision}`;
       this.log({
-        at: workflowTime(),
-        request_id: request.request_id,
-        via,
-        reason: request.reason,
-        requester: request.requester,
-        from,
-        to,
+        ...entry,
         outcome: result.decision,
         requested_pack_hash: result.requested_pack_hash,
         effective_pack_hash: result.effective_pack_hash,
@@ -229,13 +212,7 @@ class GovernedJob {
     } catch (err) {
       // The seat and packs in force stay bound: no invocation happens on an unbound target.
       this.log({
-        at: workflowTime(),
-        request_id: request.request_id,
-        via,
-        reason: request.reason,
-        requester: request.requester,
-        from,
-        to,
+        ...entry,
         outcome: 'rejected',
         error: failureText(err),
       });

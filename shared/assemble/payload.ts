@@ -228,14 +228,9 @@ export async function buildPayload(
   };
 }
 
-interface MergedItem {
+/** A draft with its content-hash id, after duplicates were merged. */
+interface MergedItem extends DraftItem {
   id: string;
-  kind: ItemKind;
-  text: string;
-  refs: SourceRef[];
-  strength: 'hard' | 'soft';
-  localOnly: boolean;
-  rank: number;
 }
 
 /** One item per (kind, text): refs are united, hard beats soft, local-only is sticky, rank is the first. */

@@ -80,7 +80,7 @@ export const SwapResult = z.strictObject({
 export type SwapResult = z.infer<typeof SwapResult>;
 
 export const SwapLogEntry = z.strictObject({
-  /** Workflow time (deterministic) when the swap was applied or refused. */
+  /** Workflow time (deterministic) when the swap started. */
   at: z.string(),
   request_id: z.string(),
   via: z.enum(['update', 'signal', 'workflow']),

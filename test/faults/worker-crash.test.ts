@@ -9,18 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { invocations, swaps } from '../../shared/temporal/history-records.js';
 import { FilePackStore } from '../../shared/store/index.js';
 import { packState, requestModelSwap } from '../../workflows/governed-job.js';
-import { BIG, GATED_PASSING_SCRIPT, TINY, jobInput, openGate, setupJob, startJob, swap, waitForState, writeScript } from '../support/governed.js';
+import { BIG, GATED_PASSING_SCRIPT, TINY, jobInput, openGate, setupJob, startJob, swap, waitForRunningActivity, waitForState, writeScript } from '../support/governed.js';
 import { startWorkerProcess } from '../support/worker-process.js';
-
-async function pendingActivity(handle: Awaited<ReturnType<typeof startJob>>, type: string): Promise<void> {
-  for (let i = 0; i < 300; i += 1) {
-    const description = await handle.describe();
-    const pending = description.raw.pendingActivities ?? [];
-    if (pending.some((a) => a.activityType?.name === type && a.lastStartedTime)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${type} never started`);
-}
 
 async function expectEveryHashStored(dir: string, history: Parameters<typeof invocations>[0]): Promise<void> {
   const store = new FilePackStore(path.join(dir, '.ctxpack/store'));
@@ -39,7 +29,7 @@ describe('a worker crash', () => {
     await writeScript(setup.dir, GATED_PASSING_SCRIPT);
     const handle = await startJob(setup, jobInput(BIG));
     const first = await startWorkerProcess({ taskQueue: setup.taskQueue, workspaceDir: setup.dir });
-    await pendingActivity(handle, 'invokeModel');
+    await waitForRunningActivity(handle, 'invokeModel');
     await first.kill();
 
     await openGate(setup.dir);
@@ -68,7 +58,7 @@ describe('a worker crash', () => {
     const first = await startWorkerProcess({ taskQueue: setup.taskQueue, workspaceDir: setup.dir, swapGate });
     await waitForState(handle, (s) => s.binding !== null && s.status === 'running');
     const update = handle.executeUpdate(requestModelSwap, { args: [swap(BIG, { request_id: 'mid-swap' })], updateId: 'mid-swap' });
-    await pendingActivity(handle, 'swapPacks');
+    await waitForRunningActivity(handle, 'swapPacks');
     await first.kill();
 
     await writeFile(swapGate, 'open');

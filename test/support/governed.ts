@@ -69,6 +69,17 @@ export async function waitForState(
   }
 }
 
+/** Waits until an activity of `type` has started (e.g. a model call held at a gate). */
+export async function waitForRunningActivity(handle: WorkflowHandle<typeof governedJob>, type: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pending = (await handle.describe()).raw.pendingActivities ?? [];
+    if (pending.some((a) => a.activityType?.name === type && a.lastStartedTime)) return;
+    if (Date.now() > deadline) throw new Error(`${type} never started`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Adds a bullet to the Facts section of the example notes. */
 export async function addFact(dir: string, text: string): Promise<void> {
   const file = path.join(dir, 'docs/notes/wp-7.md');

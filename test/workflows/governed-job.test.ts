@@ -10,6 +10,7 @@ import {
   BIG,
   CLOUD,
   addFact,
+  waitForRunningActivity,
   GATED_PASSING_SCRIPT,
   TINY,
   jobInput,
@@ -261,7 +262,8 @@ describe('the governed job', () => {
     await writeScript(setup.dir, GATED_PASSING_SCRIPT.replace('text: done\n  - when: {}', 'text: done\n    tool_calls: [{ tool: write_file, path: src/config.js, content: "broken(" }]\n  - when: {}'));
     const handle = await startJob(setup, jobInput(TINY));
     await runWorker(setup, async () => {
-      await waitForState(handle, (s) => s.binding !== null && s.status === 'running');
+      // Iteration 1's model call is in flight (held at the gate): it passed its identity check.
+      await waitForRunningActivity(handle, 'invokeModel');
       const roleFile = path.join(setup.dir, '.ctxpack/roles/coder.yaml');
       // The role now demands codex 3.2.0; the bound pack still carries 3.1.0.
       await writeFile(roleFile, (await readFile(roleFile, 'utf8')).replace('version: 3.1.0', 'version: 3.2.0'));
