@@ -8,12 +8,14 @@ import { CtxPackError } from '../shared/errors.js';
 
 export function toFailure(err: unknown): unknown {
   if (err instanceof CtxPackError) {
-    return ApplicationFailure.create({
-      message: `${err.message} (fix: ${err.fix})`,
-      type: err.code,
-      nonRetryable: true,
-      details: [err.details],
-    });
+    return withoutFrames(
+      ApplicationFailure.create({
+        message: `${err.message} (fix: ${err.fix})`,
+        type: err.code,
+        nonRetryable: true,
+        details: [err.details],
+      }),
+    );
   }
   return err;
 }
@@ -48,5 +50,14 @@ function inActivity(): boolean {
 
 /** A governance refusal (RT-ROLE-001, RT-SWAP-001, consent): never retried, nothing sent to a model. */
 export function refusal(type: string, message: string, details: Record<string, unknown> = {}): ApplicationFailure {
-  return ApplicationFailure.create({ message, type, nonRetryable: true, details: [details] });
+  return withoutFrames(ApplicationFailure.create({ message, type, nonRetryable: true, details: [details] }));
+}
+
+/**
+ * Typed failures are expected outcomes, not bugs: their stack frames would only put the worker's
+ * install paths (host paths) into workflow history.
+ */
+function withoutFrames(failure: ApplicationFailure): ApplicationFailure {
+  failure.stack = `${failure.name}: ${failure.message}`;
+  return failure;
 }

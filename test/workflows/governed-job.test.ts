@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
@@ -276,6 +277,11 @@ describe('the governed job', () => {
     });
     // Iteration 1 reached the model; iteration 2 was refused before it.
     expect(calls).toBe(1);
+    // A typed failure carries no stack frames, so no host path of the worker reaches history.
+    const historyText = JSON.stringify(await handle.fetchHistory());
+    expect(historyText).toContain('RT-ROLE-001');
+    expect(historyText).not.toContain(fileURLToPath(new URL('../../', import.meta.url)));
+    expect(historyText).not.toContain(setup.dir);
   });
 
   it('survives a worker restart mid-job without losing its packs or swap log', async () => {
