@@ -1,0 +1,99 @@
+/**
+ * The OpenAI Chat Completions wire format, which Ollama, llama.cpp's server, vLLM, LM Studio and
+ * OpenAI itself all speak: POST `{base_url}/chat/completions`. The rendered messages go out as they
+ * are (system, then user), the pack's allowed tools as function definitions.
+ */
+import { z } from 'zod';
+import type { ModelRequest, ToolCall } from './model-provider.js';
+import { ProviderError } from './model-provider.js';
+import { decodeAnswer, endpoint, postJson, readApiKey, type AdapterConfig, type HttpModelProvider, type ProviderModelResponse } from './http.js';
+import { toolSchemasFor, toToolCall } from './tool-schemas.js';
+
+const TokenCount = z.number().int().nonnegative();
+
+/** The part of a Chat Completions answer this adapter reads; everything else is ignored. */
+const ChatAnswer = z.object({
+  model: z.string().min(1).optional(),
+  choices: z
+    .array(
+      z.object({
+        message: z.object({
+          content: z.string().nullish(),
+          tool_calls: z
+            .array(
+              z.object({
+                function: z.object({
+                  name: z.string().min(1),
+                  // JSON text per the spec; some servers (older Ollama) send the object itself.
+                  arguments: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+                }),
+              }),
+            )
+            .nullish(),
+        }),
+      }),
+    )
+    .min(1),
+  usage: z.object({
+    prompt_tokens: TokenCount,
+    completion_tokens: TokenCount,
+    prompt_tokens_details: z.object({ cached_tokens: TokenCount.nullish() }).nullish(),
+  }),
+});
+
+/** The Chat Completions request body for `request`: exactly the rendered messages, plus tool definitions. */
+export function chatCompletionsBody(request: ModelRequest): Record<string, unknown> {
+  const tools = toolSchemasFor(request.allowedTools).map((tool) => ({
+    type: 'function',
+    function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+  }));
+  return {
+    model: request.model,
+    messages: request.messages.map((message) => ({ role: message.role, content: message.content })),
+    // Omitted rather than empty: several local servers reject `tools: []`.
+    ...(tools.length > 0 ? { tools } : {}),
+    stream: false,
+  };
+}
+
+function parseArguments(providerId: string, tool: string, raw: string | Record<string, unknown> | undefined): unknown {
+  if (raw === undefined || (typeof raw === 'string' && raw.trim() === '')) return {}; // no-argument tools (run_tests)
+  if (typeof raw !== 'string') return raw;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    throw new ProviderError(`provider "${providerId}" returned a ${tool} call whose arguments are not valid JSON`, 'bad-response', false);
+  }
+}
+
+/** A provider speaking the OpenAI Chat Completions format. */
+export class OpenAICompatibleProvider implements HttpModelProvider {
+  readonly id: string;
+
+  constructor(private readonly config: AdapterConfig) {
+    this.id = config.id;
+  }
+
+  async complete(request: ModelRequest): Promise<ProviderModelResponse> {
+    const key = readApiKey(this.config);
+    const headers: Record<string, string> = key !== undefined ? { authorization: `Bearer ${key}` } : {};
+    const raw = await postJson(this.config, endpoint(this.config.baseUrl, 'chat/completions'), headers, chatCompletionsBody(request));
+    const answer = decodeAnswer(this.config, ChatAnswer, raw, 'chat completion');
+    // `.min(1)` above guarantees the first choice.
+    const message = (answer.choices[0] as (typeof answer.choices)[number]).message;
+    const toolCalls: ToolCall[] = (message.tool_calls ?? []).map(({ function: fn }) =>
+      toToolCall(this.id, fn.name, parseArguments(this.id, fn.name, fn.arguments)),
+    );
+    const cached = answer.usage.prompt_tokens_details?.cached_tokens;
+    return {
+      text: message.content ?? '',
+      toolCalls,
+      usage: {
+        inputTokens: answer.usage.prompt_tokens,
+        outputTokens: answer.usage.completion_tokens,
+        ...(cached !== undefined && cached !== null ? { cachedInputTokens: cached } : {}),
+      },
+      providerModel: answer.model ?? request.model,
+    };
+  }
+}
