@@ -18,6 +18,7 @@ import { decodeUtf8, parseStructured } from '../shared/assemble/inputs.js';
 import type { ResolvedWorkspace } from './config.js';
 import { atBoundary, refusal } from './failures.js';
 import { ProviderError, type ModelProvider, type ToolCall } from './providers/model-provider.js';
+import { createProvider } from './providers/index.js';
 import { ScriptedProvider } from './providers/scripted.js';
 import { withModelSpan } from './telemetry.js';
 import { gateToolCall, isWriteTool } from './tool-gate.js';
@@ -42,11 +43,16 @@ export const defaultProviderFactory: ProviderFactory = async (entry, workspace) 
       workspace.exists(file),
     );
   }
-  throw ApplicationFailure.create({
-    message: `provider "${entry.id}" uses api "${entry.api}", which this worker has no adapter for`,
-    type: 'ProviderNotConfigured',
-    nonRetryable: true,
-  });
+  try {
+    return createProvider(entry);
+  } catch (err) {
+    // A configuration fault (no base_url...): retrying cannot fix it.
+    throw ApplicationFailure.create({
+      message: err instanceof Error ? err.message : String(err),
+      type: 'ProviderNotConfigured',
+      nonRetryable: true,
+    });
+  }
 };
 
 /** RT-ROLE-001: the seat, the binding and the packs must agree before anything reaches a model. */
