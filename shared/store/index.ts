@@ -1,11 +1,14 @@
 /** Opening a pack store from configuration (CLI `--store`, `CTXPACK_STORE`, or the default). */
 import path from 'node:path';
-import { PackSchemaInvalid, PackStoreUnavailable } from '../errors.js';
+import { PackSchemaInvalid } from '../errors.js';
 import { FilePackStore } from './file-store.js';
+import { s3StoreFromSpec } from './s3-config.js';
 import type { PackStore } from './types.js';
 
 export * from './types.js';
 export { FilePackStore } from './file-store.js';
+export { S3PackStore, type S3PackStoreOptions } from './s3-store.js';
+export { parseS3Spec, s3StoreFromSpec, type S3StoreConfig } from './s3-config.js';
 
 /** The default store of a workspace: `<workspace>/.ctxpack/store`. */
 export function defaultStoreDir(workspaceRoot: string): string {
@@ -17,9 +20,10 @@ export function defaultStoreDir(workspaceRoot: string): string {
  * spec (undefined or empty): `CTXPACK_STORE` from `options.env` (default `process.env`), else
  * `<workspaceRoot>/.ctxpack/store` (workspaceRoot defaults to the current directory).
  *
- * `s3://…` throws PackStoreUnavailable: S3 stores are not available yet. Any other `scheme://` is
- * PackSchemaInvalid rather than being taken for a directory name. Neither message repeats the spec
- * (a URL may carry credentials).
+ * `s3://bucket[/prefix]` opens an {@link S3PackStore} configured by the `CTXPACK_S3_*` variables of
+ * `options.env` (see {@link parseS3Spec}); its credentials come from that environment or the AWS
+ * credential chain, never from the spec. Any other `scheme://` is PackSchemaInvalid rather than being
+ * taken for a directory name. No message repeats a URL (it may carry credentials).
  */
 export function openPackStore(
   spec: string | undefined,
@@ -30,13 +34,7 @@ export function openPackStore(
   const source = fromEnv ? 'CTXPACK_STORE' : '--store';
   if (chosen === undefined || chosen === '') return new FilePackStore(defaultStoreDir(options.workspaceRoot ?? process.cwd()));
 
-  if (/^s3:\/\//i.test(chosen)) {
-    throw new PackStoreUnavailable(
-      `${source}: S3 pack stores (s3://…) are not available in this version`,
-      'use a filesystem store for now: file:DIR or a directory path (S3 support is planned)',
-      { source, scheme: 's3' },
-    );
-  }
+  if (/^s3:\/\//i.test(chosen)) return s3StoreFromSpec(chosen, options.env ?? process.env, { source });
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(chosen)?.[1];
   if (scheme !== undefined && scheme.toLowerCase() !== 'file') {
     throw new PackSchemaInvalid(

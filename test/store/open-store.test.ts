@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PackSchemaInvalid, PackStoreUnavailable } from '../../shared/errors.js';
-import { defaultStoreDir, FilePackStore, openPackStore } from '../../shared/store/index.js';
+import { PackSchemaInvalid } from '../../shared/errors.js';
+import { defaultStoreDir, FilePackStore, openPackStore, S3PackStore } from '../../shared/store/index.js';
 
 const workspaceRoot = '/srv/ws';
 
@@ -31,23 +31,34 @@ describe('openPackStore', () => {
     expect(rootOf(openPackStore('file:///abs/store', { workspaceRoot, env: {} }))).toBe('/abs/store');
   });
 
-  it('refuses s3:// clearly, without echoing the URL (it may carry credentials)', () => {
-    for (const spec of ['s3://AKIAEXAMPLE:secret@bucket/prefix', 'S3://bucket']) {
+  it('opens an S3 store for s3://bucket/prefix, configured from the environment it is given', () => {
+    const store = openPackStore('s3://team-packs/ctx/packs', { workspaceRoot, env: { CTXPACK_S3_ENDPOINT: 'http://127.0.0.1:9000' } });
+    expect(store).toBeInstanceOf(S3PackStore);
+    expect(store.kind).toBe('s3');
+    expect(store.describe()).toBe('s3://team-packs/ctx/packs');
+    const fromEnv = openPackStore(undefined, { workspaceRoot, env: { CTXPACK_STORE: 'S3://team-packs' } });
+    expect(fromEnv.describe()).toBe('s3://team-packs');
+  });
+
+  it('refuses a credential in an s3:// URL without echoing it, naming where the spec came from', () => {
+    for (const [spec, env, source] of [
+      ['s3://AKIAEXAMPLE:hunter2secret@bucket/prefix', {}, '--store'],
+      [undefined, { CTXPACK_STORE: 's3://AKIAEXAMPLE:hunter2secret@bucket' }, 'CTXPACK_STORE'],
+    ] as const) {
       const error = (() => {
         try {
-          openPackStore(spec, { workspaceRoot, env: {} });
+          openPackStore(spec, { workspaceRoot, env });
         } catch (err) {
           return err;
         }
         return undefined;
       })();
-      expect(error).toBeInstanceOf(PackStoreUnavailable);
-      expect((error as Error).message).toMatch(/S3 pack stores .* not available/);
-      expect((error as Error).message).not.toContain('secret');
-      expect((error as Error).message).not.toContain('bucket');
-      expect((error as PackStoreUnavailable).fix).toMatch(/file:DIR/);
+      expect(error).toBeInstanceOf(PackSchemaInvalid);
+      expect((error as Error).message).toContain(`${source}: an s3:// store URL must not contain credentials`);
+      expect(JSON.stringify({ m: (error as Error).message, d: (error as PackSchemaInvalid).details })).not.toMatch(/hunter2|AKIAEXAMPLE/);
+      expect((error as PackSchemaInvalid).fix).toMatch(/AWS_ACCESS_KEY_ID/);
     }
-    expect(() => openPackStore(undefined, { workspaceRoot, env: { CTXPACK_STORE: 's3://b' } })).toThrow(/CTXPACK_STORE: S3/);
+    expect(() => openPackStore(undefined, { workspaceRoot, env: { CTXPACK_STORE: 's3://b' } })).toThrow(/CTXPACK_STORE: S3 bucket name "b"/);
   });
 
   it('refuses other URL schemes and an empty file: spec', () => {
