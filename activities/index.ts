@@ -1,12 +1,13 @@
 /** Every activity of the governed-job workflow, bound to one worker's workspaces and store. */
 import { createAssembleActivities } from './assemble.js';
-import { workspaceResolver, type ContextPacksActivityOptions } from './config.js';
+import { localWorkspace, storeResolver, workspaceResolver, type ContextPacksActivityOptions } from './config.js';
 import { createInvokeActivities, type ProviderFactory } from './invoke-model.js';
 import type { GovernedJobActivities } from './types.js';
 import { createVerifyActivities } from './verify.js';
 
 export type { ContextPacksActivityOptions } from './config.js';
-export type { ProviderFactory } from './invoke-model.js';
+export { defaultProviderFactory, type ProviderContext, type ProviderFactory } from './invoke-model.js';
+export type { ModelResponseRecord, ProviderSnapshot } from './run-artifacts.js';
 export type * from './types.js';
 
 export interface CreateActivitiesOptions extends ContextPacksActivityOptions {
@@ -18,7 +19,10 @@ export function createActivities(options: CreateActivitiesOptions): GovernedJobA
   const resolve = workspaceResolver(options);
   return {
     ...createAssembleActivities(resolve),
-    ...createInvokeActivities(resolve, options.providerFactory),
+    ...createInvokeActivities(
+      { workspace: resolve, store: storeResolver(options, resolve), localWorkspace: localWorkspace(options, resolve) },
+      options.providerFactory,
+    ),
     ...createVerifyActivities(resolve),
   };
 }

@@ -1,47 +1,75 @@
 /**
- * Model invocation: load and verify the bound packs, check the seat against them (RT-ROLE-001),
- * render, call the provider, gate the tool calls it returns, and return the RoleExecutionIdentity
- * so every invocation is recorded in history with the exact packs and rendering the model saw.
+ * Model invocation, in three activities so that the model call can run on any worker:
+ *
+ * - `prepareInvocation` (workspace side): loads the bound packs, checks the seat against them and the
+ *   live role definition (RT-ROLE-001) and cloud consent, and stores a provider snapshot.
+ * - `invokeModel` (any worker with the pack store): loads packs and snapshot from the store, checks
+ *   the seat against the packs again, renders (with the cloud projection for cloud providers), calls
+ *   the provider, gates each tool call against the pack and stores the response. It returns the
+ *   RoleExecutionIdentity, so every invocation is recorded with the exact packs and rendering.
+ * - `applyToolCalls` (workspace side): re-gates the stored response's tool calls and applies the
+ *   allowed writes; the file system may still refuse one (a symlink leading out of the workspace).
  */
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { loadProviderRegistry, loadRoleDefinition } from '../shared/assemble/index.js';
+import { decodeUtf8, parseStructured } from '../shared/assemble/inputs.js';
 import { PackPathRejected } from '../shared/errors.js';
 import { sha256 } from '../shared/hash.js';
 import { loadRolePack, loadWorkUnitPack } from '../shared/pack-io.js';
 import { renderInvocation } from '../shared/projection.js';
-import type { ProviderEntry } from '../shared/schema/providers.js';
+import { parseOrThrow } from '../shared/schema/parse.js';
 import type { RoleContextPack } from '../shared/schema/role-pack.js';
+import type { PackStore } from '../shared/store/index.js';
 import type { Workspace } from '../shared/workspace-fs.js';
-import { decodeUtf8, parseStructured } from '../shared/assemble/inputs.js';
 import type { ResolvedWorkspace } from './config.js';
 import { atBoundary, refusal } from './failures.js';
-import { ProviderError, type ModelProvider, type ToolCall } from './providers/model-provider.js';
 import { createProvider } from './providers/index.js';
-import { ScriptedProvider } from './providers/scripted.js';
+import { ProviderError, type ModelProvider, type ToolCall } from './providers/model-provider.js';
+import { ScriptedProvider, ScriptFile } from './providers/scripted.js';
+import { loadRunArtifact, ModelResponseRecord, ProviderSnapshot, putRunArtifact } from './run-artifacts.js';
 import { withModelSpan } from './telemetry.js';
 import { gateToolCall, isWriteTool } from './tool-gate.js';
-import type { InvokeModelInput, InvokeModelResult, ToolCallRecord } from './types.js';
+import type {
+  ApplyToolCallsInput,
+  ApplyToolCallsResult,
+  InvokeModelInput,
+  InvokeModelResult,
+  PrepareInvocationInput,
+  PrepareInvocationResult,
+  ToolCallRecord,
+} from './types.js';
 
-type Resolve = (id: string) => Promise<ResolvedWorkspace>;
+export interface InvokeResolvers {
+  /** The workspace (and its store) of an id this worker serves; throws WorkspaceUnknown otherwise. */
+  readonly workspace: (id: string) => Promise<ResolvedWorkspace>;
+  /** The pack store for an id, with or without the workspace on this worker. */
+  readonly store: (id: string) => Promise<PackStore>;
+  /** The workspace of an id if this worker has it. */
+  readonly localWorkspace: (id: string) => Promise<Workspace | undefined>;
+}
 
-/** Builds the provider for a registry entry. Real HTTP adapters plug in here. */
-export type ProviderFactory = (entry: ProviderEntry, workspace: Workspace) => Promise<ModelProvider>;
+/** What a provider factory gets besides the snapshot. */
+export interface ProviderContext {
+  /** Checks a workspace file exists, when this worker has the workspace (scripted `wait_for`). */
+  readonly exists?: (workspacePath: string) => Promise<boolean>;
+}
 
-export const defaultProviderFactory: ProviderFactory = async (entry, workspace) => {
+/** Builds the provider for a stored provider snapshot. Tests wrap it to inject faults. */
+export type ProviderFactory = (snapshot: ProviderSnapshot, context: ProviderContext) => Promise<ModelProvider>;
+
+export const defaultProviderFactory: ProviderFactory = async (snapshot, context) => {
+  const { entry } = snapshot;
   if (entry.api === 'scripted') {
-    if (!entry.script) {
+    if (!snapshot.script) {
       throw ApplicationFailure.create({
         message: `scripted provider "${entry.id}" has no script; set providers[].script in .ctxpack/providers.yaml`,
         type: 'ProviderNotConfigured',
         nonRetryable: true,
       });
     }
-    const bytes = await workspace.readBytes(entry.script, `providers.${entry.id}.script`);
-    return new ScriptedProvider(entry.id, parseStructured(decodeUtf8(bytes, entry.script), entry.script), entry.script, (file) =>
-      workspace.exists(file),
-    );
+    return new ScriptedProvider(entry.id, snapshot.script, entry.script ?? 'script', context.exists);
   }
   try {
     return createProvider(entry);
@@ -55,8 +83,8 @@ export const defaultProviderFactory: ProviderFactory = async (entry, workspace) 
   }
 };
 
-/** RT-ROLE-001: the seat, the binding and the packs must agree before anything reaches a model. */
-async function checkIdentity(workspace: Workspace, input: InvokeModelInput, rolePack: RoleContextPack, unitRoleHash: string): Promise<void> {
+/** The pack-only part of RT-ROLE-001: seat, binding and packs agree. */
+function packIdentityProblems(input: { seat: PrepareInvocationInput['seat']; binding: PrepareInvocationInput['binding'] }, rolePack: RoleContextPack, unitRoleHash: string): string[] {
   const problems: string[] = [];
   const { seat, binding } = input;
   if (rolePack.role.id !== seat.role || binding.role !== seat.role) {
@@ -71,7 +99,17 @@ async function checkIdentity(workspace: Workspace, input: InvokeModelInput, role
   if (!rolePack.work_profile.ladder.some((r) => r.model === seat.model && r.provider === seat.provider)) {
     problems.push(`model ${seat.model}@${seat.provider} is not in the role pack's work profile`);
   }
-  const definition = (await loadRoleDefinition(workspace, seat.role)).value;
+  return problems;
+}
+
+function identityRefusal(role: string, problems: string[]): ApplicationFailure {
+  return refusal('RT-ROLE-001', `identity check failed, nothing was sent to the model: ${problems.join('; ')}`, { role, problems });
+}
+
+/** RT-ROLE-001 on the workspace side: the packs, and the codex versions the live role definition requires. */
+async function checkIdentity(workspace: Workspace, input: PrepareInvocationInput, rolePack: RoleContextPack, unitRoleHash: string): Promise<void> {
+  const problems = packIdentityProblems(input, rolePack, unitRoleHash);
+  const definition = (await loadRoleDefinition(workspace, input.seat.role)).value;
   for (const required of definition.codex) {
     const inPack = rolePack.codex.find((c) => c.name === required.name);
     if (!inPack) problems.push(`codex ${required.name} ${required.version} is missing from the pack`);
@@ -79,12 +117,11 @@ async function checkIdentity(workspace: Workspace, input: InvokeModelInput, role
       problems.push(`codex ${required.name} is version ${inPack.version} in the pack; the role requires ${required.version}`);
     }
   }
-  if (problems.length > 0) {
-    throw refusal('RT-ROLE-001', `identity check failed, nothing was sent to the model: ${problems.join('; ')}`, {
-      role: seat.role,
-      problems,
-    });
-  }
+  if (problems.length > 0) throw identityRefusal(input.seat.role, problems);
+}
+
+function consentRefusal(provider: string): ApplicationFailure {
+  return refusal('CloudConsentMissing', `provider "${provider}" is cloud and no consent is recorded for this job; nothing was sent`, { provider });
 }
 
 async function applyWrite(workspace: Workspace, call: ToolCall): Promise<void> {
@@ -98,10 +135,19 @@ async function applyWrite(workspace: Workspace, call: ToolCall): Promise<void> {
   await rename(temp, destination);
 }
 
-export function createInvokeActivities(resolve: Resolve, providerFactory: ProviderFactory = defaultProviderFactory) {
+function record(call: ToolCall, verdict: { allowed: boolean; rule?: string }): ToolCallRecord {
   return {
-    async invokeModel(input: InvokeModelInput): Promise<InvokeModelResult> {
-      const { workspace, store } = await resolve(input.workspace_id);
+    tool: call.tool,
+    ...(call.path !== undefined ? { path: call.path } : {}),
+    allowed: verdict.allowed,
+    ...(verdict.rule !== undefined ? { rule: verdict.rule } : {}),
+  };
+}
+
+export function createInvokeActivities(resolvers: InvokeResolvers, providerFactory: ProviderFactory = defaultProviderFactory) {
+  return {
+    async prepareInvocation(input: PrepareInvocationInput): Promise<PrepareInvocationResult> {
+      const { workspace, store } = await resolvers.workspace(input.workspace_id);
       return atBoundary(async () => {
         // Loading re-hashes and schema-checks: a corrupt or swapped artifact fails here, before any call.
         const rolePack = await loadRolePack(store, input.binding.role_pack_hash);
@@ -113,13 +159,42 @@ export function createInvokeActivities(resolve: Resolve, providerFactory: Provid
         if (!entry) {
           throw refusal('RT-ROLE-001', `provider "${input.seat.provider}" is not in the workspace's provider registry`, {});
         }
-        if (entry.kind === 'cloud' && !input.cloud_consent) {
-          throw refusal(
-            'CloudConsentMissing',
-            `provider "${entry.id}" is cloud and no consent is recorded for this job; nothing was sent`,
-            { provider: entry.id },
-          );
+        if (entry.kind === 'cloud' && !input.cloud_consent) throw consentRefusal(entry.id);
+        let script: ScriptFile | undefined;
+        if (entry.api === 'scripted' && entry.script !== undefined) {
+          const bytes = await workspace.readBytes(entry.script, `providers.${entry.id}.script`);
+          script = parseOrThrow(ScriptFile, parseStructured(decodeUtf8(bytes, entry.script), entry.script), entry.script);
         }
+        const snapshot: ProviderSnapshot = {
+          kind: 'ProviderSnapshot',
+          schema_version: 1,
+          entry,
+          provider_registry_hash: registry?.hash ?? null,
+          ...(script ? { script } : {}),
+        };
+        return {
+          provider_snapshot_hash: await putRunArtifact(store, snapshot),
+          provider_registry_hash: registry?.hash ?? null,
+          location: entry.kind,
+        };
+      });
+    },
+
+    async invokeModel(input: InvokeModelInput): Promise<InvokeModelResult> {
+      const store = await resolvers.store(input.workspace_id);
+      const workspace = await resolvers.localWorkspace(input.workspace_id);
+      return atBoundary(async () => {
+        const rolePack = await loadRolePack(store, input.binding.role_pack_hash);
+        const unitPack = await loadWorkUnitPack(store, input.binding.work_unit_pack_hash);
+        // Checked again here: this worker trusts only what the store's bytes say.
+        const problems = packIdentityProblems(input, rolePack, unitPack.role_pack_hash);
+        if (problems.length > 0) throw identityRefusal(input.seat.role, problems);
+        const snapshot = await loadRunArtifact(store, input.provider_snapshot_hash, ProviderSnapshot, 'provider snapshot');
+        const { entry } = snapshot;
+        if (entry.id !== input.seat.provider || !entry.models.some((m) => m.id === input.seat.model)) {
+          throw identityRefusal(input.seat.role, [`provider snapshot is for "${entry.id}", which does not serve ${input.seat.model}@${input.seat.provider}`]);
+        }
+        if (entry.kind === 'cloud' && !input.cloud_consent) throw consentRefusal(entry.id);
 
         // Cloud providers get the projection (RT-LEAK-001): local-only items removed, secrets re-scrubbed.
         const { rendering, projection } = await renderInvocation(
@@ -133,7 +208,7 @@ export function createInvokeActivities(resolve: Resolve, providerFactory: Provid
           },
           entry.kind,
         );
-        const provider = await providerFactory(entry, workspace);
+        const provider = await providerFactory(snapshot, workspace ? { exists: (file) => workspace.exists(file) } : {});
         let response;
         try {
           response = await withModelSpan(input, entry, { renderHash: rendering.render_hash, location: entry.kind }, () =>
@@ -156,25 +231,18 @@ export function createInvokeActivities(resolve: Resolve, providerFactory: Provid
         }
 
         // Tool calls are requests, checked against the pack; model text can never widen them.
-        const toolCalls: ToolCallRecord[] = [];
-        for (const call of response.toolCalls) {
-          let verdict = gateToolCall(call, rolePack);
-          if (verdict.allowed && isWriteTool(call.tool) && call.path !== undefined) {
-            try {
-              await applyWrite(workspace, call);
-            } catch (err) {
-              // The file system disagrees with the globs (a symlink out of the workspace): refuse, record.
-              if (!(err instanceof PackPathRejected)) throw err;
-              verdict = { allowed: false, rule: `path-rejected:${String(err.details['rule'] ?? 'unsafe')}` };
-            }
-          }
-          toolCalls.push({
+        const toolCalls = response.toolCalls.map((call) => record(call, gateToolCall(call, rolePack)));
+        const responseHash = await putRunArtifact(store, {
+          kind: 'ModelResponse',
+          schema_version: 1,
+          text: response.text,
+          tool_calls: response.toolCalls.map((call) => ({
             tool: call.tool,
             ...(call.path !== undefined ? { path: call.path } : {}),
-            allowed: verdict.allowed,
-            ...(verdict.rule !== undefined ? { rule: verdict.rule } : {}),
-          });
-        }
+            ...(call.content !== undefined ? { content: call.content } : {}),
+          })),
+        });
+        const { cachedInputTokens } = response.usage;
 
         return {
           identity: {
@@ -192,13 +260,47 @@ export function createInvokeActivities(resolve: Resolve, providerFactory: Provid
             render_hash: rendering.render_hash,
             prefix_hash: rendering.prefix_hash,
             store_refs: input.binding.store_refs,
-            provider_registry_hash: registry?.hash ?? null,
+            provider_registry_hash: snapshot.provider_registry_hash,
           },
           ...(projection ? { projection } : {}),
           output_hash: sha256(response.text),
+          response_hash: responseHash,
           tool_calls: toolCalls,
-          usage: { input_tokens: response.usage.inputTokens, output_tokens: response.usage.outputTokens },
+          usage: {
+            input_tokens: response.usage.inputTokens,
+            output_tokens: response.usage.outputTokens,
+            ...(cachedInputTokens !== undefined ? { cached_input_tokens: cachedInputTokens } : {}),
+          },
         };
+      });
+    },
+
+    async applyToolCalls(input: ApplyToolCallsInput): Promise<ApplyToolCallsResult> {
+      const { workspace, store } = await resolvers.workspace(input.workspace_id);
+      return atBoundary(async () => {
+        const rolePack = await loadRolePack(store, input.role_pack_hash);
+        const response = await loadRunArtifact(store, input.response_hash, ModelResponseRecord, 'model response');
+        const toolCalls: ToolCallRecord[] = [];
+        for (const stored of response.tool_calls) {
+          const call: ToolCall = {
+            tool: stored.tool,
+            ...(stored.path !== undefined ? { path: stored.path } : {}),
+            ...(stored.content !== undefined ? { content: stored.content } : {}),
+          };
+          // Gated again: this side trusts the pack, not the other worker's verdict.
+          let verdict = gateToolCall(call, rolePack);
+          if (verdict.allowed && isWriteTool(call.tool) && call.path !== undefined) {
+            try {
+              await applyWrite(workspace, call);
+            } catch (err) {
+              // The file system disagrees with the globs (a symlink out of the workspace): refuse, record.
+              if (!(err instanceof PackPathRejected)) throw err;
+              verdict = { allowed: false, rule: `path-rejected:${String(err.details['rule'] ?? 'unsafe')}` };
+            }
+          }
+          toolCalls.push(record(call, verdict));
+        }
+        return { tool_calls: toolCalls };
       });
     },
   };

@@ -45,8 +45,29 @@ export interface SwapPacksResult {
   readonly result: SwapResult;
 }
 
+/**
+ * Workspace-side checks before a model call (RT-ROLE-001 against the live role definition, cloud
+ * consent) and the provider snapshot the call will use, stored content-addressed so a worker without
+ * the workspace can make the call.
+ */
+export interface PrepareInvocationInput {
+  readonly workspace_id: string;
+  readonly seat: Seat;
+  readonly binding: PackBinding;
+  readonly cloud_consent: boolean;
+}
+
+export interface PrepareInvocationResult {
+  /** The stored provider snapshot (registry entry, registry hash, scripted answers if any). */
+  readonly provider_snapshot_hash: string;
+  readonly provider_registry_hash: string | null;
+  readonly location: 'local' | 'cloud';
+}
+
 export interface InvokeModelInput {
   readonly workspace_id: string;
+  /** From {@link PrepareInvocationResult}: the provider configuration, loaded from the pack store. */
+  readonly provider_snapshot_hash: string;
   readonly workflow_id: string;
   readonly run_id: string;
   readonly micro_task: string;
@@ -75,8 +96,30 @@ export interface InvokeModelResult {
   readonly projection?: { readonly removed_item_ids: readonly string[]; readonly counts: Readonly<Record<string, number>> };
   /** Hash of the model's text answer; the text itself stays out of history. */
   readonly output_hash: string;
+  /**
+   * The stored model response (text and tool calls with their content), which the workspace side
+   * applies: file contents written by a model never pass through history.
+   */
+  readonly response_hash: string;
+  /** The gate's verdict on each tool call, from the packs alone; the workspace side may still refuse a write. */
   readonly tool_calls: readonly ToolCallRecord[];
-  readonly usage: { readonly input_tokens: number; readonly output_tokens: number };
+  readonly usage: {
+    readonly input_tokens: number;
+    readonly output_tokens: number;
+    /** Prompt tokens served from the provider's cache (the byte-stable role prefix), when it reports them. */
+    readonly cached_input_tokens?: number;
+  };
+}
+
+export interface ApplyToolCallsInput {
+  readonly workspace_id: string;
+  readonly role_pack_hash: string;
+  readonly response_hash: string;
+}
+
+export interface ApplyToolCallsResult {
+  /** The final verdict on every tool call of the response, in order; allowed writes were applied. */
+  readonly tool_calls: readonly ToolCallRecord[];
 }
 
 export interface VerifyInput {
@@ -96,10 +139,17 @@ export interface VerifyResult {
   readonly feedback?: string;
 }
 
+/** Activities that need the workspace's files: they run on its task queue (see `workspaceTaskQueue`). */
+export const WORKSPACE_ACTIVITIES = ['describeWorkspace', 'bindPacks', 'swapPacks', 'prepareInvocation', 'applyToolCalls', 'verifyMicroTask'] as const;
+/** Activities any worker with the pack store can run. */
+export const MODEL_ACTIVITIES = ['invokeModel'] as const;
+
 export interface GovernedJobActivities {
   describeWorkspace(input: DescribeWorkspaceInput): Promise<WorkspaceDescription>;
   bindPacks(input: BindPacksInput): Promise<BindPacksResult>;
   swapPacks(input: SwapPacksInput): Promise<SwapPacksResult>;
+  prepareInvocation(input: PrepareInvocationInput): Promise<PrepareInvocationResult>;
   invokeModel(input: InvokeModelInput): Promise<InvokeModelResult>;
+  applyToolCalls(input: ApplyToolCallsInput): Promise<ApplyToolCallsResult>;
   verifyMicroTask(input: VerifyInput): Promise<VerifyResult>;
 }

@@ -101,16 +101,29 @@ const NON_RETRYABLE = [...ERROR_CODES, 'RT-ROLE-001', 'RT-SWAP-001', 'CloudConse
 
 // Activities heartbeat every 2 s (activities/failures.ts): a worker that dies mid-activity is noticed
 // after the heartbeat timeout and the activity retried on another worker.
-const packActivities = wf.proxyActivities<GovernedJobActivities>({
+const WORKSPACE_SIDE = {
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '10 seconds',
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
-});
-const modelActivities = wf.proxyActivities<GovernedJobActivities>({
+} satisfies wf.ActivityOptions;
+const MODEL_SIDE = {
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '10 seconds',
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
-});
+} satisfies wf.ActivityOptions;
+
+/**
+ * Workspace activities go to the workspace's queue when the job names one (workspace-affine
+ * routing); model calls always run on the workflow's own queue, where any worker can take them.
+ */
+function activitiesFor(input: GovernedJobParams) {
+  const queue = input.workspace_task_queue;
+  return {
+    workspace: wf.proxyActivities<GovernedJobActivities>({ ...WORKSPACE_SIDE, ...(queue !== undefined ? { taskQueue: queue } : {}) }),
+    model: wf.proxyActivities<GovernedJobActivities>(MODEL_SIDE),
+  };
+}
+type JobActivities = ReturnType<typeof activitiesFor>;
 
 // ---------------------------------------------------------------------------------------------
 
@@ -135,6 +148,7 @@ class GovernedJob {
   constructor(
     readonly input: GovernedJobParams,
     carried: CarriedState | undefined,
+    readonly activities: JobActivities,
   ) {
     this.seat = input.seat;
     if (carried) {
@@ -193,7 +207,7 @@ class GovernedJob {
     this.swapInFlight = request.request_id;
     const entry = { at: workflowTime(), request_id: request.request_id, via, reason: request.reason, requester: request.requester, from, to };
     try {
-      const { binding, result } = await packActivities.swapPacks.executeWithOptions(
+      const { binding, result } = await this.activities.workspace.swapPacks.executeWithOptions(
         { summary: `${request.reason} to ${to.role} ${to.model}@${to.provider}` },
         [{ workspace_id: this.input.workspace_id, work_unit: this.input.work_unit, request, current, freshness: this.input.freshness }],
       );
@@ -370,7 +384,7 @@ class GovernedJob {
   /** Rebuilds and binds the current seat's packs after the bound artifact was lost or damaged. */
   async regenerate(): Promise<void> {
     const old = this.binding?.work_unit_pack_hash ?? '';
-    const rebound = await packActivities.bindPacks.executeWithOptions(
+    const rebound = await this.activities.workspace.bindPacks.executeWithOptions(
       { summary: `regenerate ${this.seat.role} packs after a lost or corrupt artifact` },
       [
         {
@@ -439,7 +453,8 @@ export async function governedJob(rawInput: GovernedJobInput, carried?: CarriedS
     );
   }
   const input = parsed.data;
-  const job = new GovernedJob(input, carried);
+  const activities = activitiesFor(input);
+  const job = new GovernedJob(input, carried, activities);
 
   // --- message-handling API ------------------------------------------------------------------
   wf.setHandler(requestModelSwap, (request) => job.swap(request, 'update'), {
@@ -458,7 +473,7 @@ export async function governedJob(rawInput: GovernedJobInput, carried?: CarriedS
 
   // --- main workflow logic -------------------------------------------------------------------
   if (!carried) {
-    job.description = await packActivities.describeWorkspace.executeWithOptions(
+    job.description = await activities.workspace.describeWorkspace.executeWithOptions(
       { summary: `describe workspace ${input.workspace_id}` },
       [{ workspace_id: input.workspace_id, work_unit: input.work_unit }],
     );
@@ -472,7 +487,7 @@ export async function governedJob(rawInput: GovernedJobInput, carried?: CarriedS
     let bound;
     for (;;) {
       try {
-        bound = await packActivities.bindPacks.executeWithOptions({ summary: `assemble ${job.seat.role} packs for ${job.seat.model}` }, [
+        bound = await activities.workspace.bindPacks.executeWithOptions({ summary: `assemble ${job.seat.role} packs for ${job.seat.model}` }, [
           {
             workspace_id: input.workspace_id,
             work_unit: input.work_unit,
@@ -514,23 +529,36 @@ export async function governedJob(rawInput: GovernedJobInput, carried?: CarriedS
       let verdict: VerifyResult;
       try {
         const binding = job.binding as PackBinding;
-        invocation = await modelActivities.invokeModel.executeWithOptions(
-          { summary: `invoke ${job.seat.model} as ${job.seat.role} with ${binding.work_unit_pack_hash.slice(0, 19)}…` },
+        const seat = job.seat;
+        const prepared = await activities.workspace.prepareInvocation.executeWithOptions(
+          { summary: `check ${seat.role} on ${seat.model} against ${binding.work_unit_pack_hash.slice(0, 19)}…` },
+          [{ workspace_id: input.workspace_id, seat, binding, cloud_consent: job.hasConsent() }],
+        );
+        invocation = await activities.model.invokeModel.executeWithOptions(
+          { summary: `invoke ${seat.model} as ${seat.role} with ${binding.work_unit_pack_hash.slice(0, 19)}…` },
           [
             {
               workspace_id: input.workspace_id,
+              provider_snapshot_hash: prepared.provider_snapshot_hash,
               workflow_id: wf.workflowInfo().workflowId,
               run_id: wf.workflowInfo().runId,
               micro_task: task.id,
               iteration: job.iteration,
-              seat: job.seat,
+              seat,
               binding,
-                cloud_consent: job.hasConsent(),
+              cloud_consent: job.hasConsent(),
               ...(feedback !== undefined ? { feedback } : {}),
             },
           ],
         );
-        verdict = await packActivities.verifyMicroTask.executeWithOptions(
+        // Only an answer with a tool call the pack allows has anything to apply.
+        if (invocation.tool_calls.some((call) => call.allowed)) {
+          await activities.workspace.applyToolCalls.executeWithOptions(
+            { summary: `apply ${invocation.tool_calls.filter((c) => c.allowed).length} tool call(s) of ${seat.model}` },
+            [{ workspace_id: input.workspace_id, role_pack_hash: binding.role_pack_hash, response_hash: invocation.response_hash }],
+          );
+        }
+        verdict = await activities.workspace.verifyMicroTask.executeWithOptions(
           { summary: `verify ${task.id} (iteration ${job.iteration})` },
           [{ workspace_id: input.workspace_id, work_unit_pack_hash: invocation.identity.work_unit_pack_hash, micro_task: task.id }],
         );

@@ -23,7 +23,13 @@ export interface ModelRequest {
 export interface ModelResponse {
   readonly text: string;
   readonly toolCalls: readonly ToolCall[];
-  readonly usage: { readonly inputTokens: number; readonly outputTokens: number };
+  readonly usage: {
+    /** All prompt tokens the model read, cached or not (the same meaning for every provider). */
+    readonly inputTokens: number;
+    readonly outputTokens: number;
+    /** Of `inputTokens`, how many the provider served from its prompt cache; absent when it does not say. */
+    readonly cachedInputTokens?: number;
+  };
   /** The model id the provider says answered (may differ from the requested alias). */
   readonly providerModel: string;
 }

@@ -42,6 +42,11 @@ export const ScriptFile = z.strictObject({
       wait_for: WorkspacePath.optional(),
       /** How long to wait for `wait_for` before failing like a timed-out provider. Default 120. */
       wait_timeout_seconds: z.number().int().min(1).max(86_400).optional(),
+      /**
+       * Answer after this many seconds, heartbeating like a slow model: lets a test find the call in
+       * flight on a worker that has no workspace (where `wait_for` cannot look), e.g. to kill it.
+       */
+      delay_seconds: z.number().min(0).max(3_600).optional(),
     }),
   ),
 });
@@ -72,6 +77,7 @@ export class ScriptedProvider implements ModelProvider {
       throw new ProviderError(`scripted provider ${this.id} has no response for ${request.context.microTask} on ${request.model}`, 'bad-response', false);
     }
     if (rule.wait_for !== undefined) await this.waitFor(rule.wait_for, (rule.wait_timeout_seconds ?? 120) * 1000);
+    if (rule.delay_seconds !== undefined) await this.delay(rule.delay_seconds * 1000);
     if (rule.fail) throw new ProviderError(`scripted ${rule.fail} from ${this.id}`, rule.fail, rule.fail !== 'bad-response');
     const input = request.messages.reduce((sum, m) => sum + countTokens(m.content), 0);
     return {
@@ -86,8 +92,24 @@ export class ScriptedProvider implements ModelProvider {
     };
   }
 
+  private async delay(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    const signal = cancellationSignal();
+    while (Date.now() < until) {
+      if (signal?.aborted) throw new ProviderError(`scripted provider ${this.id}: cancelled while answering`, 'unavailable', true);
+      heartbeatIfInActivity();
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50, until - Date.now())));
+    }
+  }
+
   private async waitFor(file: string, limitMs: number): Promise<void> {
-    if (!this.exists) throw new ProviderError(`scripted provider ${this.id} cannot wait for files here`, 'bad-response', false);
+    if (!this.exists) {
+      throw new ProviderError(
+        `scripted provider ${this.id} cannot wait for ${file}: this worker does not have the workspace (wait_for needs it; use delay_seconds)`,
+        'bad-response',
+        false,
+      );
+    }
     const deadline = Date.now() + limitMs;
     const signal = cancellationSignal();
     while (!(await this.exists(file))) {

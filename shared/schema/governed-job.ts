@@ -7,6 +7,11 @@ import { z } from 'zod';
 import { GovernanceMode, Id, ModelId, RoleId, Sha256Hash, Version, WorkspacePath } from './common.js';
 import { FreshnessPolicy } from './freshness.js';
 
+/** The conventional task queue of the workers that have workspace `workspaceId` (workspace-affine routing). */
+export function workspaceTaskQueue(workspaceId: string, base = 'context-packs'): string {
+  return `${base}.workspace.${workspaceId}`;
+}
+
 export const StoreRefSchema = z.strictObject({
   store: z.enum(['file', 's3']),
   key: z.string().regex(/^sha256\/[0-9a-f]{64}$/),
@@ -151,6 +156,16 @@ export const GovernedJobInput = z.strictObject({
   pinned_pack_hash: Sha256Hash.optional(),
   /** Continue-as-new after this many micro-tasks (besides when Temporal suggests it), to bound history. */
   micro_tasks_per_run: z.number().int().min(1).optional(),
+  /**
+   * Workspace-affine routing: the task queue of the workers that have this workspace (conventionally
+   * `workspaceTaskQueue(workspace_id)`). Assembly, tool application and verification run there; model
+   * calls stay on the workflow's own queue, served by any worker with the shared pack store. Omitted:
+   * everything runs on the workflow's queue (one worker, or workers that all have the workspace).
+   */
+  workspace_task_queue: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$/, { error: 'must be 1-200 letters, digits, ".", "_", ":", "/" or "-"' })
+    .optional(),
 });
 export type GovernedJobInput = z.input<typeof GovernedJobInput>;
 export type GovernedJobParams = z.output<typeof GovernedJobInput>;

@@ -5,7 +5,15 @@
  */
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import type { InvokeModelInput, InvokeModelResult, SwapPacksInput, SwapPacksResult } from '../../activities/types.js';
+import type {
+  ApplyToolCallsInput,
+  ApplyToolCallsResult,
+  InvokeModelInput,
+  InvokeModelResult,
+  PrepareInvocationResult,
+  SwapPacksInput,
+  SwapPacksResult,
+} from '../../activities/types.js';
 
 type History = temporal.api.history.v1.IHistory;
 type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
@@ -46,18 +54,29 @@ export function completedActivities<I, R>(history: History, type: string): { inp
   return out;
 }
 
+/**
+ * Every model invocation, in history order. `result.tool_calls` are the final verdicts: those of the
+ * workspace side that applied the response when it ran, else the model side's gate verdicts.
+ */
 export function invocations(history: History): InvocationRecord[] {
-  return completedActivities<InvokeModelInput, InvokeModelResult>(history, 'invokeModel').map((record, index) => ({
-    n: index + 1,
-    ...record,
-  }));
+  const applied = new Map<string, ApplyToolCallsResult>();
+  for (const { input, result } of completedActivities<ApplyToolCallsInput, ApplyToolCallsResult>(history, 'applyToolCalls')) {
+    applied.set(input.response_hash, result);
+  }
+  return completedActivities<InvokeModelInput, InvokeModelResult>(history, 'invokeModel').map((record, index) => {
+    const final = record.result.response_hash !== undefined ? applied.get(record.result.response_hash) : undefined;
+    return { n: index + 1, input: record.input, result: final ? { ...record.result, tool_calls: final.tool_calls } : record.result };
+  });
 }
 
 export function swaps(history: History): SwapRecord[] {
   return completedActivities<SwapPacksInput, SwapPacksResult>(history, 'swapPacks');
 }
 
-/** Every pack hash a governed job's history references (bindings, swaps, invocations). */
+/**
+ * Every stored artifact a governed job's history references: packs (bindings, swaps, invocations)
+ * and the run artifacts beside them (provider snapshots, model responses).
+ */
 export function referencedPackHashes(history: History): Set<string> {
   const hashes = new Set<string>();
   const addBinding = (binding: { role_pack_hash: string; work_unit_pack_hash: string } | undefined) => {
@@ -72,6 +91,12 @@ export function referencedPackHashes(history: History): Set<string> {
   for (const record of invocations(history)) {
     hashes.add(record.result.identity.role_pack_hash);
     hashes.add(record.result.identity.work_unit_pack_hash);
+    // Absent from histories recorded before run artifacts existed.
+    if (record.input.provider_snapshot_hash) hashes.add(record.input.provider_snapshot_hash);
+    if (record.result.response_hash) hashes.add(record.result.response_hash);
+  }
+  for (const { result } of completedActivities<unknown, PrepareInvocationResult>(history, 'prepareInvocation')) {
+    hashes.add(result.provider_snapshot_hash);
   }
   return hashes;
 }

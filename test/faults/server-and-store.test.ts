@@ -72,8 +72,8 @@ describe('the pack store losing or corrupting an artifact', () => {
   async function countingSetup(label: string) {
     const counter = { calls: 0 };
     const setup = await setupJob(label, {
-      providerFactory: async (entry, workspace) => {
-        const provider = await defaultProviderFactory(entry, workspace);
+      providerFactory: async (snapshot, context) => {
+        const provider = await defaultProviderFactory(snapshot, context);
         return { id: provider.id, complete: (request) => ((counter.calls += 1), provider.complete(request)) };
       },
     });

@@ -14,7 +14,7 @@ import { assemblePacks } from '../../shared/assemble/index.js';
 import { PackPathRejected, PackSchemaInvalid } from '../../shared/errors.js';
 import { renderPacks } from '../../shared/render.js';
 import { Workspace } from '../../shared/workspace-fs.js';
-import { BIG, WORKSPACE_ID, setupJob, writeScript } from '../support/governed.js';
+import { BIG, WORKSPACE_ID, invokeOnce, setupJob, writeScript } from '../support/governed.js';
 import { WORK_UNIT } from '../support/workspace.js';
 
 interface ToolCase {
@@ -74,7 +74,7 @@ async function invokeWith(label: string, answer: { text?: string; tool_calls?: T
     role: 'coder',
     freshness: { regen_allowed: true, regen_required: false },
   });
-  const result = await setup.activities.invokeModel({
+  const result = await invokeOnce(setup.activities, {
     workspace_id: WORKSPACE_ID,
     workflow_id: `redteam-${label}`,
     run_id: 'run',

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { createActivities, type CreateActivitiesOptions } from '../../activities/index.js';
+import { createActivities, type CreateActivitiesOptions, type InvokeModelInput, type InvokeModelResult } from '../../activities/index.js';
 import type { GovernedJobInput, Seat, SwapRequest } from '../../shared/schema/governed-job.js';
 import { governedJob, packState, type PackState } from '../../workflows/governed-job.js';
 import { testTemporal, uniqueTaskQueue, withWorker } from './temporal.js';
@@ -30,6 +30,31 @@ export async function setupJob(label: string, options: Partial<CreateActivitiesO
     workflowId: `job-${label}-${randomUUID()}`,
     activities: createActivities({ workspaces: { [WORKSPACE_ID]: dir }, ...options }),
   };
+}
+
+/**
+ * One model invocation as the workflow runs it, by direct activity calls: the workspace-side checks,
+ * the model call, and (when the pack allows a tool call) applying it. Returns the invocation with
+ * the final tool-call verdicts.
+ */
+export async function invokeOnce(
+  activities: JobSetup['activities'],
+  input: Omit<InvokeModelInput, 'provider_snapshot_hash'>,
+): Promise<InvokeModelResult> {
+  const prepared = await activities.prepareInvocation({
+    workspace_id: input.workspace_id,
+    seat: input.seat,
+    binding: input.binding,
+    cloud_consent: input.cloud_consent,
+  });
+  const invocation = await activities.invokeModel({ ...input, provider_snapshot_hash: prepared.provider_snapshot_hash });
+  if (!invocation.tool_calls.some((call) => call.allowed)) return invocation;
+  const applied = await activities.applyToolCalls({
+    workspace_id: input.workspace_id,
+    role_pack_hash: input.binding.role_pack_hash,
+    response_hash: invocation.response_hash,
+  });
+  return { ...invocation, tool_calls: applied.tool_calls };
 }
 
 export function jobInput(seat: Seat = TINY, extra: Partial<GovernedJobInput> = {}): GovernedJobInput {

@@ -17,9 +17,9 @@ import { CLOUD, GATED_PASSING_SCRIPT, TINY, jobInput, openGate, runWorker, setup
 async function recordingSetup(label: string) {
   const sent: { provider: string; request: ModelRequest }[] = [];
   const setup = await setupJob(label, {
-    providerFactory: async (entry, workspace) => {
-      const provider = await defaultProviderFactory(entry, workspace);
-      return { id: provider.id, complete: (request) => (sent.push({ provider: entry.id, request }), provider.complete(request)) };
+    providerFactory: async (snapshot, context) => {
+      const provider = await defaultProviderFactory(snapshot, context);
+      return { id: provider.id, complete: (request) => (sent.push({ provider: snapshot.entry.id, request }), provider.complete(request)) };
     },
   });
   await writeScript(setup.dir, GATED_PASSING_SCRIPT);

@@ -255,8 +255,8 @@ describe('the governed job', () => {
     let calls = 0;
     const { defaultProviderFactory } = await import('../../activities/invoke-model.js');
     const setup = await setupJob('rtrole', {
-      providerFactory: async (entry, workspace) => {
-        const provider = await defaultProviderFactory(entry, workspace);
+      providerFactory: async (snapshot, context) => {
+        const provider = await defaultProviderFactory(snapshot, context);
         return { id: provider.id, complete: (request) => ((calls += 1), provider.complete(request)) };
       },
     });

@@ -1,0 +1,59 @@
+/**
+ * Artifacts a governed run stores beside its packs, content-addressed in the same store, so that the
+ * worker that calls a model need not have the workspace, and the one that applies the answer need not
+ * have called the model:
+ *
+ * - a provider snapshot: the registry entry the seat names, the registry's hash, and for the scripted
+ *   provider its parsed answers. Written by the workspace side before a call, read by the model side.
+ * - a model response: the text and tool calls (with file contents) a model answered. Written by the
+ *   model side, applied by the workspace side. File contents written by models never enter history.
+ *
+ * Both are canonical JSON (the pack's canonical form) with a `kind`, checked on load like packs.
+ */
+import { z } from 'zod';
+import { canonicalBytes } from '../shared/canonical.js';
+import { PackSchemaInvalid } from '../shared/errors.js';
+import type { Sha256 } from '../shared/hash.js';
+import { Sha256Hash } from '../shared/schema/common.js';
+import { parseOrThrow } from '../shared/schema/parse.js';
+import { ProviderEntry } from '../shared/schema/providers.js';
+import type { PackStore } from '../shared/store/index.js';
+import { ScriptFile } from './providers/scripted.js';
+
+export const ProviderSnapshot = z.strictObject({
+  kind: z.literal('ProviderSnapshot'),
+  schema_version: z.literal(1),
+  entry: ProviderEntry,
+  provider_registry_hash: Sha256Hash.nullable(),
+  /** For `api: scripted` only: the answers, so any worker can play them. */
+  script: ScriptFile.optional(),
+});
+export type ProviderSnapshot = z.infer<typeof ProviderSnapshot>;
+
+export const ModelResponseRecord = z.strictObject({
+  kind: z.literal('ModelResponse'),
+  schema_version: z.literal(1),
+  text: z.string(),
+  tool_calls: z.array(z.strictObject({ tool: z.string(), path: z.string().optional(), content: z.string().optional() })),
+});
+export type ModelResponseRecord = z.infer<typeof ModelResponseRecord>;
+
+/** Stores a run artifact; returns its hash. */
+export async function putRunArtifact(store: PackStore, value: ProviderSnapshot | ModelResponseRecord): Promise<Sha256> {
+  return (await store.put(canonicalBytes(value))).hash;
+}
+
+/**
+ * Loads and checks a run artifact. `store.get` re-hashes, so a damaged artifact is
+ * ContextPackArtifactCorrupt; bytes that are not the expected kind are PackSchemaInvalid.
+ */
+export async function loadRunArtifact<T extends z.ZodType>(store: PackStore, hash: string, schema: T, what: string): Promise<z.output<T>> {
+  const bytes = await store.get(hash);
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw new PackSchemaInvalid(`${what} ${hash} is not UTF-8 JSON`, 'the store holds something else under this hash; re-run the iteration', { hash });
+  }
+  return parseOrThrow(schema, value, `${what} ${hash}`);
+}
