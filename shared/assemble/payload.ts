@@ -29,6 +29,7 @@ import type { RedactionEntry } from '../schema/work-unit-pack.js';
 import type { WorkUnitDefinition } from '../schema/work-unit.js';
 import { countTokens } from '../tokens.js';
 import type { Workspace } from '../workspace-fs.js';
+import { hashFileCached } from './hash-cache.js';
 import { decodeUtf8, parseStructured } from './inputs.js';
 import { parseNotes } from './notes.js';
 
@@ -106,7 +107,7 @@ export async function buildPayload(
   const fileSource = async (path: string, field: string): Promise<string> => {
     const sourceId = `file:${path}`;
     if (!sources.has(sourceId)) {
-      const { sha256: hash } = await workspace.hashFile(path, field);
+      const { sha256: hash } = await hashFileCached(workspace, path, field);
       sources.set(sourceId, { source_id: sourceId, source_hash: hash });
     }
     return sourceId;

@@ -8,6 +8,7 @@ import { RoleContextPack } from '../schema/role-pack.js';
 import { countTokens, TOKENIZER } from '../tokens.js';
 import type { Source } from '../schema/common.js';
 import type { Workspace } from '../workspace-fs.js';
+import { hashFileCached } from './hash-cache.js';
 import { loadRoleDefinition } from './inputs.js';
 
 /** What strict rules cost: the same text `render.ts` puts in the system prompt, one rule a line. */
@@ -45,7 +46,7 @@ export async function buildRolePack(workspace: Workspace, roleId: string): Promi
   const sources: Source[] = [{ source_id: `role:${role.path}`, source_hash: role.hash }];
   const codex = [];
   for (const [index, ref] of definition.codex.entries()) {
-    const { sha256 } = await workspace.hashFile(ref.path, `${field}.codex[${index}].path`);
+    const { sha256 } = await hashFileCached(workspace, ref.path, `${field}.codex[${index}].path`);
     codex.push({ name: ref.name, version: ref.version, path: ref.path, sha256 });
     sources.push({ source_id: `codex:${ref.path}`, source_hash: sha256 });
   }

@@ -7,6 +7,7 @@ import type { RoleContextPack } from '../schema/role-pack.js';
 import { WorkUnitContextPack } from '../schema/work-unit-pack.js';
 import { TOKENIZER } from '../tokens.js';
 import type { Workspace } from '../workspace-fs.js';
+import { hashFilesCached } from './hash-cache.js';
 import { loadWorkUnit, type WorkUnitRef } from './inputs.js';
 import { buildPayload } from './payload.js';
 
@@ -43,8 +44,8 @@ export async function buildWorkUnitPack(
   const requiredFiles = [];
   const sources = new Map<string, Source>();
   sources.set(`work-unit:${loaded.path}`, { source_id: `work-unit:${loaded.path}`, source_hash: loaded.hash });
-  for (const [index, path] of unit.required_files.entries()) {
-    const { sha256, bytes } = await workspace.hashFile(path, `work_unit.required_files[${index}]`);
+  const wanted = unit.required_files.map((path, index) => ({ path, field: `work_unit.required_files[${index}]` }));
+  for (const { path, sha256, bytes } of await hashFilesCached(workspace, wanted)) {
     requiredFiles.push({ path, sha256, bytes });
     sources.set(`file:${path}`, { source_id: `file:${path}`, source_hash: sha256 });
   }
