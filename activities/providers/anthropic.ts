@@ -5,9 +5,9 @@
  * which precedes it in Anthropic's cache order and is as stable) from its prompt cache.
  */
 import { z } from 'zod';
-import type { ModelRequest, ToolCall } from './model-provider.js';
+import type { ModelProvider, ModelRequest, ModelResponse, ToolCall } from './model-provider.js';
 import { ProviderError } from './model-provider.js';
-import { decodeAnswer, endpoint, postJson, readApiKey, type AdapterConfig, type HttpModelProvider, type ProviderModelResponse } from './http.js';
+import { decodeAnswer, endpoint, postJson, readApiKey, type AdapterConfig } from './http.js';
 import { toolSchemasFor, toToolCall } from './tool-schemas.js';
 
 /** The API version this adapter's request and answer shapes follow. */
@@ -60,14 +60,14 @@ export function messagesBody(request: ModelRequest, maxTokens: number): Record<s
 }
 
 /** A provider speaking the Anthropic Messages API. */
-export class AnthropicProvider implements HttpModelProvider {
+export class AnthropicProvider implements ModelProvider {
   readonly id: string;
 
   constructor(private readonly config: AdapterConfig) {
     this.id = config.id;
   }
 
-  async complete(request: ModelRequest): Promise<ProviderModelResponse> {
+  async complete(request: ModelRequest): Promise<ModelResponse> {
     if (!request.messages.some((m) => m.role === 'user')) {
       // The Messages API needs at least one user turn; sending none would only earn a 400.
       throw new ProviderError(`provider "${this.id}": the rendering has no user message to send`, 'bad-response', false);

@@ -19,8 +19,8 @@
  */
 import { z } from 'zod';
 import type { RenderedMessage } from '../../shared/render.js';
-import { ProviderError, type ModelRequest, type ToolCall } from './model-provider.js';
-import { decodeAnswer, endpoint, postJson, readApiKey, type AdapterConfig, type HttpModelProvider, type ProviderModelResponse } from './http.js';
+import { ProviderError, type ModelProvider, type ModelRequest, type ModelResponse, type ToolCall } from './model-provider.js';
+import { decodeAnswer, endpoint, postJson, readApiKey, type AdapterConfig } from './http.js';
 import { toToolCall } from './tool-schemas.js';
 
 /** The line that opens a tool request block. */
@@ -96,14 +96,14 @@ export function completionBody(request: ModelRequest, maxTokens: number): Record
 }
 
 /** A completion-only model behind the OpenAI legacy Completions format. */
-export class CompletionProvider implements HttpModelProvider {
+export class CompletionProvider implements ModelProvider {
   readonly id: string;
 
   constructor(private readonly config: AdapterConfig) {
     this.id = config.id;
   }
 
-  async complete(request: ModelRequest): Promise<ProviderModelResponse> {
+  async complete(request: ModelRequest): Promise<ModelResponse> {
     const key = readApiKey(this.config);
     const headers: Record<string, string> = key !== undefined ? { authorization: `Bearer ${key}` } : {};
     const raw = await postJson(this.config, endpoint(this.config.baseUrl, 'completions'), headers, completionBody(request, this.config.maxOutputTokens));

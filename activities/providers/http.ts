@@ -11,26 +11,7 @@
  */
 import { Context } from '@temporalio/activity';
 import type { z } from 'zod';
-import { ProviderError, type ModelProvider, type ModelRequest, type ModelResponse } from './model-provider.js';
-
-/** Token usage as the HTTP adapters report it: the interface's counts plus prompt-cache hits. */
-export interface UsageWithCache {
-  /** All prompt tokens the model read, cached or not (the same meaning for every provider). */
-  readonly inputTokens: number;
-  readonly outputTokens: number;
-  /** Of `inputTokens`, how many the provider served from its prompt cache; absent when it does not say. */
-  readonly cachedInputTokens?: number;
-}
-
-/** A ModelResponse whose usage may carry cached prompt tokens. */
-export interface ProviderModelResponse extends ModelResponse {
-  readonly usage: UsageWithCache;
-}
-
-/** A ModelProvider that answers with {@link ProviderModelResponse}. */
-export interface HttpModelProvider extends ModelProvider {
-  complete(request: ModelRequest): Promise<ProviderModelResponse>;
-}
+import { ProviderError } from './model-provider.js';
 
 /** What every HTTP adapter is built from. */
 export interface AdapterConfig {

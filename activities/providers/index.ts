@@ -6,10 +6,10 @@ import { RESPONSE_RESERVE_TOKENS } from '../../shared/assemble/work-unit-pack.js
 import type { ProviderEntry } from '../../shared/schema/providers.js';
 import { AnthropicProvider } from './anthropic.js';
 import { CompletionProvider } from './completion.js';
-import type { AdapterConfig, HttpModelProvider } from './http.js';
+import type { AdapterConfig } from './http.js';
+import type { ModelProvider } from './model-provider.js';
 import { OpenAICompatibleProvider } from './openai-compatible.js';
 
-export type { HttpModelProvider, ProviderModelResponse, UsageWithCache } from './http.js';
 export { AnthropicProvider } from './anthropic.js';
 export { CompletionProvider } from './completion.js';
 export { OpenAICompatibleProvider } from './openai-compatible.js';
@@ -43,7 +43,7 @@ export interface CreateProviderOptions {
  * `base_url`, or when a numeric option is not a positive integer. These are configuration faults
  * found before anything is sent.
  */
-export function createProvider(entry: ProviderEntry, options: CreateProviderOptions = {}): HttpModelProvider {
+export function createProvider(entry: ProviderEntry, options: CreateProviderOptions = {}): ModelProvider {
   if (entry.api === 'scripted') {
     throw new Error(`provider "${entry.id}" uses api "scripted", which createProvider does not build; the scripted provider needs the workspace`);
   }

@@ -4,9 +4,9 @@
  * are (system, then user), the pack's allowed tools as function definitions.
  */
 import { z } from 'zod';
-import type { ModelRequest, ToolCall } from './model-provider.js';
+import type { ModelProvider, ModelRequest, ModelResponse, ToolCall } from './model-provider.js';
 import { ProviderError } from './model-provider.js';
-import { decodeAnswer, endpoint, postJson, readApiKey, type AdapterConfig, type HttpModelProvider, type ProviderModelResponse } from './http.js';
+import { decodeAnswer, endpoint, postJson, readApiKey, type AdapterConfig } from './http.js';
 import { toolSchemasFor, toToolCall } from './tool-schemas.js';
 
 const TokenCount = z.number().int().nonnegative();
@@ -67,14 +67,14 @@ function parseArguments(providerId: string, tool: string, raw: string | Record<s
 }
 
 /** A provider speaking the OpenAI Chat Completions format. */
-export class OpenAICompatibleProvider implements HttpModelProvider {
+export class OpenAICompatibleProvider implements ModelProvider {
   readonly id: string;
 
   constructor(private readonly config: AdapterConfig) {
     this.id = config.id;
   }
 
-  async complete(request: ModelRequest): Promise<ProviderModelResponse> {
+  async complete(request: ModelRequest): Promise<ModelResponse> {
     const key = readApiKey(this.config);
     const headers: Record<string, string> = key !== undefined ? { authorization: `Bearer ${key}` } : {};
     const raw = await postJson(this.config, endpoint(this.config.baseUrl, 'chat/completions'), headers, chatCompletionsBody(request));

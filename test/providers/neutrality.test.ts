@@ -7,7 +7,8 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProvider, type HttpModelProvider } from '../../activities/providers/index.js';
+import { createProvider } from '../../activities/providers/index.js';
+import type { ModelProvider } from '../../activities/providers/model-provider.js';
 import { assemblePacks, type AssembledPacks } from '../../shared/assemble/index.js';
 import { sha256 } from '../../shared/hash.js';
 import { renderPacks, type Rendering } from '../../shared/render.js';
@@ -22,7 +23,7 @@ const ENV = { ANTHROPIC_API_KEY: FAKE_ANTHROPIC_KEY, LOCAL_LLM_KEY: FAKE_OPENAI_
 let packs: AssembledPacks;
 let anthropicServer: FakeProvider;
 let openaiServer: FakeProvider;
-let adapters: { openai: HttpModelProvider; anthropic: HttpModelProvider; completion: HttpModelProvider };
+let adapters: { openai: ModelProvider; anthropic: ModelProvider; completion: ModelProvider };
 
 function render(microTaskId: string): Rendering {
   return renderPacks({
