@@ -1,6 +1,7 @@
 /**
  * Model-call spans with OpenTelemetry's GenAI semantic-convention attributes plus the context-packs
- * identity (role, pack and render hashes). Uses the global OpenTelemetry API: a no-op until an
+ * identity (role, pack and render hashes). Prompt-cache hits go in `gen_ai.usage.cache_read.input_tokens`
+ * when the provider reports them. Uses the global OpenTelemetry API: a no-op until an
  * application registers a tracer provider, so telemetry is off by default. With Temporal's
  * `OpenTelemetryPlugin` on the worker, these spans nest under the activity's span.
  */
@@ -46,10 +47,14 @@ export async function withModelSpan(
   return tracer.startActiveSpan(`chat ${input.seat.model}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
     try {
       const response = await call();
+      const { inputTokens, outputTokens, cachedInputTokens } = response.usage;
       span.setAttributes({
         'gen_ai.response.model': response.providerModel,
-        'gen_ai.usage.input_tokens': response.usage.inputTokens,
-        'gen_ai.usage.output_tokens': response.usage.outputTokens,
+        // As the convention asks, input_tokens includes the cached tokens counted below.
+        'gen_ai.usage.input_tokens': inputTokens,
+        'gen_ai.usage.output_tokens': outputTokens,
+        // Only when the provider says: an absent count is unknown, not zero.
+        ...(cachedInputTokens !== undefined ? { 'gen_ai.usage.cache_read.input_tokens': cachedInputTokens } : {}),
       });
       return response;
     } catch (err) {
