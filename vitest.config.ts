@@ -9,6 +9,8 @@ export default defineConfig({
     // Workers use native threads and child processes; forks isolate them better than worker threads.
     pool: 'forks',
     testTimeout: 60_000,
+    // Tests reach loopback only: the AWS SDK must never fall back to the instance metadata address.
+    env: { AWS_EC2_METADATA_DISABLED: 'true' },
     hookTimeout: 120_000,
     reporters: ['default', './test/support/summary-reporter.ts'],
   },

@@ -1,7 +1,7 @@
 /** A Temporal client for the operator commands, with an actionable error when the server is away. */
 import { Client, Connection } from '@temporalio/client';
 import { CtxPackError } from '../shared/errors.js';
-import { temporalAddress, temporalNamespace, uiUrlFor } from './temporal-target.js';
+import { temporalAddress, temporalConnectConfig, uiUrlFor } from './temporal-target.js';
 
 /** The Temporal server is not reachable (exit code 4). */
 export class TemporalUnreachable extends CtxPackError {
@@ -16,11 +16,11 @@ export interface Target {
 }
 
 export async function connect(): Promise<Target> {
-  const address = temporalAddress();
-  const namespace = temporalNamespace();
+  const { namespace, connectionOptions } = temporalConnectConfig();
+  const address = connectionOptions.address ?? temporalAddress();
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address, connectTimeout: '3s' });
+    connection = await Connection.connect({ ...connectionOptions, address, connectTimeout: '3s' });
   } catch {
     throw new TemporalUnreachable(
       `no Temporal server answers at ${address}`,

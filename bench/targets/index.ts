@@ -1,0 +1,7 @@
+/** Every benchmark target, in report order. Add a target by appending its module here. */
+import { assembly } from './assembly.js';
+import { assemblyMemory } from './assembly-memory.js';
+import { canonicalHash } from './canonical-hash.js';
+import type { BenchTarget } from './types.js';
+
+export const TARGETS: readonly BenchTarget[] = [canonicalHash, assembly, assemblyMemory];

@@ -1,0 +1,85 @@
+/**
+ * `ctxpack worker`: run context-packs workers against a Temporal server (a cluster, Temporal Cloud or
+ * a dev server), connecting with Temporal's environment configuration (TEMPORAL_ADDRESS,
+ * TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE).
+ *
+ *     ctxpack worker --workspace demo=./examples/workspace --store s3://packs/team   # all queues
+ *     ctxpack worker --serve general --store s3://packs/team                          # model calls
+ */
+import path from 'node:path';
+import { NativeConnection } from '@temporalio/worker';
+import type { Command } from 'commander';
+import { PackSchemaInvalid } from '../../shared/errors.js';
+import { openPackStore } from '../../shared/store/index.js';
+import { createContextPacksWorkers, DEFAULT_TASK_QUEUE, runAll, type ServeMode } from '../../workers/worker.js';
+import { temporalConnectConfig } from '../temporal-target.js';
+
+interface WorkerOptions {
+  workspace: string[];
+  store?: string;
+  taskQueue: string;
+  serve: string;
+  identity?: string;
+  workflowBundle?: string;
+}
+
+const SERVE_MODES: readonly ServeMode[] = ['all', 'general', 'workspace'];
+
+/** `id=dir` pairs into a map of absolute directories; a clear error for anything else. */
+export function parseWorkspaces(pairs: readonly string[]): Record<string, string> {
+  const workspaces: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    const id = pair.slice(0, at);
+    const dir = pair.slice(at + 1);
+    if (at <= 0 || dir === '') {
+      throw new PackSchemaInvalid(`--workspace "${pair}" is not id=dir`, 'write --workspace demo=./examples/workspace', { option: '--workspace' });
+    }
+    if (workspaces[id] !== undefined) {
+      throw new PackSchemaInvalid(`--workspace "${id}" is given twice`, 'give each workspace id once', { option: '--workspace' });
+    }
+    workspaces[id] = path.resolve(dir);
+  }
+  return workspaces;
+}
+
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description('run context-packs workers (general queue: workflows and model calls; workspace queues: assembly, tools, verification)')
+    .option('--workspace <id=dir>', 'a workspace this worker has (repeatable)', (value: string, all: string[]) => [...all, value], [])
+    .option('--store <spec>', 'pack store shared by all workers: s3://bucket/prefix or file:DIR (default: CTXPACK_STORE, else each workspace\'s .ctxpack/store)')
+    .option('--task-queue <queue>', 'the general task queue; workspace queues are <queue>.workspace.<id>', DEFAULT_TASK_QUEUE)
+    .option('--serve <mode>', 'all | general | workspace', 'all')
+    .option('--identity <name>', 'worker identity shown in the Web UI (default: pid@host)')
+    .option('--workflow-bundle <file>', 'a workflow bundle made by bundleWorkflowCode (default: bundle workflows/ at start)')
+    .action(async (options: WorkerOptions) => {
+      if (!SERVE_MODES.includes(options.serve as ServeMode)) {
+        throw new PackSchemaInvalid(`--serve "${options.serve}" is not a mode`, `use one of ${SERVE_MODES.join(', ')}`, { option: '--serve' });
+      }
+      const serve = options.serve as ServeMode;
+      const workspaces = parseWorkspaces(options.workspace);
+      // Open (and so check) the store spec now: a typo should stop the worker, not fail every job.
+      const store = options.store !== undefined || process.env['CTXPACK_STORE'] ? openPackStore(options.store) : undefined;
+      const { namespace, connectionOptions } = temporalConnectConfig();
+      const connection = await NativeConnection.connect(connectionOptions);
+      try {
+        const workers = await createContextPacksWorkers({
+          connection,
+          namespace,
+          taskQueue: options.taskQueue,
+          serve,
+          workspaces,
+          ...(store ? { store } : {}),
+          ...(options.identity !== undefined ? { identity: options.identity } : {}),
+          ...(options.workflowBundle !== undefined ? { workflowBundle: { codePath: path.resolve(options.workflowBundle) } } : {}),
+        });
+        const queues = workers.map((w) => `${w.taskQueue} (${w.serves})`).join(', ');
+        // One line a supervisor (or a test) can wait for.
+        process.stdout.write(`ctxpack worker ready: namespace ${namespace}; queues ${queues}; store ${store?.describe() ?? 'per workspace'}\n`);
+        await runAll(workers);
+      } finally {
+        await connection.close();
+      }
+    });
+}
