@@ -17,7 +17,7 @@ export function registerGc(program: Command): void {
   program
     .command('gc')
     .description('list (dry run) or --delete stored packs no running or recently closed governed job references')
-    .option('--store <dir>', 'pack store (file:DIR or DIR)')
+    .option('--store <spec>', 'pack store: file:DIR, DIR or s3://bucket/prefix (default: CTXPACK_STORE, else the workspace\'s)')
     .option('--workspace <dir>', 'workspace whose default store to use')
     .option('--retention-days <days>', 'keep packs of jobs closed, and packs written, within this many days', '7')
     .option('--delete', 'remove the unreferenced packs (default: only list them)')
