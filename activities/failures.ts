@@ -1,6 +1,8 @@
 /**
- * The activity boundary: a CtxPackError becomes a non-retryable ApplicationFailure whose `type` is the
- * error's stable code, with its fix and secret-free details. Anything else stays retryable.
+ * The activity boundary: a CtxPackError becomes an ApplicationFailure whose `type` is the error's
+ * stable code, with its fix and secret-free details. It is non-retryable unless the error says
+ * `details.retryable: true` (a store outage that may pass: network, timeout, 5xx), which the activity
+ * retry policy then retries with backoff. Anything else stays retryable.
  */
 import { Context, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -12,7 +14,7 @@ export function toFailure(err: unknown): unknown {
       ApplicationFailure.create({
         message: `${err.message} (fix: ${err.fix})`,
         type: err.code,
-        nonRetryable: true,
+        nonRetryable: err.details['retryable'] !== true,
         details: [err.details],
       }),
     );

@@ -224,7 +224,7 @@ export function createInvokeActivities(resolvers: InvokeResolvers, providerFacto
             throw ApplicationFailure.create({
               message: err.message,
               type: `Provider:${err.kind}`,
-              nonRetryable: !err.retryable,
+              nonRetryable: !err.retryable || (input.escalate_on_provider_errors?.includes(err.kind) ?? false),
             });
           }
           throw err;

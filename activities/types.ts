@@ -77,6 +77,11 @@ export interface InvokeModelInput {
   readonly cloud_consent: boolean;
   /** Verification output of the previous failed iteration, passed to the model as data. */
   readonly feedback?: string;
+  /**
+   * Provider error classes the work profile escalates on: such a failure is final for this model (not
+   * retried), so the workflow moves up the ladder at once instead of after every retry.
+   */
+  readonly escalate_on_provider_errors?: readonly string[];
 }
 
 export interface ToolCallRecord {

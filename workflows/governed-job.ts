@@ -96,20 +96,25 @@ export interface CarriedState {
 /** Swap log entries kept in state, memo and continue-as-new; older ones remain in history. */
 const SWAP_LOG_KEEP = 20;
 
-// Every pack error, plus the governance refusals: retrying cannot change their outcome.
-const NON_RETRYABLE = [...ERROR_CODES, 'RT-ROLE-001', 'RT-SWAP-001', 'CloudConsentMissing', 'WorkspaceUnknown'];
+// Every pack error, plus the governance refusals: retrying cannot change their outcome. A store outage
+// (PackStoreUnavailable) is left to the failure's own flag: a timeout or 5xx is retried with backoff,
+// a missing bucket or bad credentials are not (activities/failures.ts).
+const NON_RETRYABLE = [...ERROR_CODES.filter((code) => code !== 'PackStoreUnavailable'), 'RT-ROLE-001', 'RT-SWAP-001', 'CloudConsentMissing', 'WorkspaceUnknown'];
 
 // Activities heartbeat every 2 s (activities/failures.ts): a worker that dies mid-activity is noticed
 // after the heartbeat timeout and the activity retried on another worker.
+// Retryable failures (a worker lost, a store or provider outage) back off 1 s, 2 s, 4 s... up to 30 s:
+// about four minutes in all before the job gives up.
+const RETRY = { maximumAttempts: 10, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE } satisfies wf.RetryPolicy;
 const WORKSPACE_SIDE = {
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '10 seconds',
-  retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: RETRY,
 } satisfies wf.ActivityOptions;
 const MODEL_SIDE = {
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '10 seconds',
-  retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: RETRY,
 } satisfies wf.ActivityOptions;
 
 /**
@@ -405,6 +410,12 @@ class GovernedJob {
     return this.description?.roles.find((r) => r.role_id === this.seat.role)?.max_iterations ?? 1;
   }
 
+  /** Provider error classes the current role escalates on (only with a rung left to escalate to). */
+  escalationErrors(): string[] {
+    if (!this.nextRung()) return [];
+    return this.description?.roles.find((r) => r.role_id === this.seat.role)?.escalate_on_provider_errors ?? [];
+  }
+
   escalatesOn(providerErrorKind: string): boolean {
     const role = this.description?.roles.find((r) => r.role_id === this.seat.role);
     return role?.escalate_on_provider_errors?.includes(providerErrorKind) ?? false;
@@ -548,6 +559,7 @@ export async function governedJob(rawInput: GovernedJobInput, carried?: CarriedS
               binding,
               cloud_consent: job.hasConsent(),
               ...(feedback !== undefined ? { feedback } : {}),
+              ...(job.escalationErrors().length > 0 ? { escalate_on_provider_errors: job.escalationErrors() } : {}),
             },
           ],
         );

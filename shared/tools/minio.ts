@@ -266,6 +266,10 @@ export interface StartMinioOptions {
   readonly readyTimeoutMs?: number;
   /** Progress lines (only the build, if one is needed, is slow). */
   readonly log?: (line: string) => void;
+  /** Listen on this port (e.g. to restart a stopped server where clients expect it). Default: a free one. */
+  readonly port?: number;
+  /** Root credentials to reuse (with `port` and the same `dataDir`, a restart of the same server). */
+  readonly credentials?: { readonly accessKey: string; readonly secretKey: string };
 }
 
 /** A MinIO server listening on loopback, with throwaway root credentials. */
@@ -306,9 +310,9 @@ export async function startMinio(options: StartMinioOptions): Promise<RunningMin
 class PortTaken extends Error {}
 
 async function startOnce(binary: MinioBinary, options: StartMinioOptions): Promise<RunningMinio> {
-  const [port, consolePort] = [await freePort(), await freePort()];
-  const accessKey = 'ctxpack-test';
-  const secretKey = `test-${randomBytes(12).toString('hex')}`;
+  const [port, consolePort] = [options.port ?? (await freePort()), await freePort()];
+  const accessKey = options.credentials?.accessKey ?? 'ctxpack-test';
+  const secretKey = options.credentials?.secretKey ?? `test-${randomBytes(12).toString('hex')}`;
   // MinIO keeps TLS material under ~/.minio by default; a temp dir keeps the user's home untouched.
   const certsDir = await mkdtemp(path.join(tmpdir(), 'ctxpack-minio-certs-'));
   const env: NodeJS.ProcessEnv = {};
@@ -366,7 +370,8 @@ async function startOnce(binary: MinioBinary, options: StartMinioOptions): Promi
     await waitReady(child, `${endpoint}/minio/health/ready`, options.readyTimeoutMs ?? 60_000, () => output);
   } catch (err) {
     await stop();
-    if (/address already in use/i.test(output)) throw new PortTaken(String(err));
+    // A fixed port is the caller's choice: retrying it would fail the same way.
+    if (options.port === undefined && /address already in use/i.test(output)) throw new PortTaken(String(err));
     throw err;
   }
   return { endpoint, consoleUrl: `http://127.0.0.1:${consolePort}`, accessKey, secretKey, stop };

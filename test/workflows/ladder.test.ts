@@ -40,6 +40,22 @@ describe('the escalation ladder', () => {
     expect(state.swap_log[0]).toMatchObject({ reason: 'escalation', via: 'workflow', requester: 'workflow:provider-bad-response', to: BIG });
   });
 
+  it('escalates on a retryable provider error class at once, without waiting out the retries', async () => {
+    const setup = await setupJob('ladder-unavailable');
+    await writeScript(setup.dir, FAILING_TINY.replace('fail: bad-response', 'fail: unavailable'));
+    await edit(path.join(setup.dir, '.ctxpack/roles/coder.yaml'), '  max_iterations: 6\n', '  max_iterations: 6\n  escalate_on_provider_errors: [unavailable]\n');
+    const handle = await startJob(setup, jobInput(TINY));
+    const result = await runWorker(setup, () => handle.result());
+    expect(result.seat).toEqual(BIG);
+    const { events } = await handle.fetchHistory();
+    const failed = (events ?? []).filter((e) => e.activityTaskFailedEventAttributes);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.activityTaskFailedEventAttributes?.failure?.applicationFailureInfo).toMatchObject({ type: 'Provider:unavailable', nonRetryable: true });
+    // The failed call ran once: an unavailable model the ladder can leave is not retried first.
+    const attempts = (events ?? []).map((e) => e.activityTaskStartedEventAttributes?.attempt).filter((a): a is number => typeof a === 'number');
+    expect(Math.max(...attempts)).toBe(1);
+  });
+
   it('fails the job on a provider error the work profile does not escalate on', async () => {
     const setup = await setupJob('ladder-provider-fail');
     await writeScript(setup.dir, FAILING_TINY);
