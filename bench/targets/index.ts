@@ -2,6 +2,7 @@
 import { assembly } from './assembly.js';
 import { assemblyMemory } from './assembly-memory.js';
 import { canonicalHash } from './canonical-hash.js';
+import { temporalTargets } from './temporal.js';
 import type { BenchTarget } from './types.js';
 
-export const TARGETS: readonly BenchTarget[] = [canonicalHash, assembly, assemblyMemory];
+export const TARGETS: readonly BenchTarget[] = [canonicalHash, assembly, temporalTargets, assemblyMemory];
