@@ -135,11 +135,12 @@ export function modelOf(request: RecordedRequest): string {
 
 /**
  * The demo script's answer to `request`, in its wire format: the first rule matching its micro-task
- * and model, as the scripted provider picks it. The small model breaks src/config.js; the others fix it.
+ * and model (or `asModel`, to make one model answer like another), as the scripted provider picks
+ * it. The small model breaks src/config.js; the others fix it.
  */
-export function demoReply(request: RecordedRequest): Reply {
+export function demoReply(request: RecordedRequest, asModel?: string): Reply {
   const microTask = microTaskOf(request);
-  const model = modelOf(request);
+  const model = asModel ?? modelOf(request);
   const rule = demo().responses.find(
     ({ when }) => (when.micro_task === undefined || when.micro_task === microTask) && (when.model === undefined || when.model === model),
   );
