@@ -68,6 +68,7 @@ import path from 'node:path';
 import type { Sha256 } from '../hash.js';
 import { assertWorkspacePath } from '../paths.js';
 import type { Workspace } from '../workspace-fs.js';
+import { noteFileHash } from './memo.js';
 
 /** Folder of the cache inside a workspace (ignored by git: `**\/.ctxpack/cache/`). */
 export const HASH_CACHE_DIR = '.ctxpack/cache';
@@ -208,6 +209,13 @@ export async function forgetHashCache(workspace: Workspace): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 
 async function lookup(workspace: Workspace, rel: string, field: string, plainDirs: Set<string> | undefined): Promise<FileHash> {
+  const result = await lookupUnnoted(workspace, rel, field, plainDirs);
+  // A recorded assembly (assemble/memo.ts) must see this read to know when its result goes stale.
+  noteFileHash(workspace, rel, result.sha256);
+  return result;
+}
+
+async function lookupUnnoted(workspace: Workspace, rel: string, field: string, plainDirs: Set<string> | undefined): Promise<FileHash> {
   assertWorkspacePath(rel, field);
   const state = stateFor(workspace);
   state.loaded ??= load(state);

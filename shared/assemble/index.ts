@@ -10,6 +10,7 @@ import type { WorkUnitContextPack } from '../schema/work-unit-pack.js';
 import type { PackStore, StoreRef } from '../store/index.js';
 import type { Workspace } from '../workspace-fs.js';
 import type { WorkUnitRef } from './inputs.js';
+import { AssemblyMemo } from './memo.js';
 import { buildRolePack } from './role-pack.js';
 import { buildWorkUnitPack, type WorkUnitPackOptions } from './work-unit-pack.js';
 
@@ -34,15 +35,28 @@ export interface AssembledPacks {
   readonly workUnit: SealedPack<WorkUnitContextPack>;
 }
 
+/** Packs assembled in this process, reused while every input they were built from is unchanged. */
+export const assemblyMemo = new AssemblyMemo<AssembledPacks>((packs) => packs.role.bytes.length + packs.workUnit.bytes.length);
+
+/**
+ * Assembles both packs. When this process assembled the same role and work unit with the same options
+ * before and none of the files, existence checks or globs it read has changed, the same packs are
+ * returned without rebuilding (see memo.ts); the bytes are identical either way.
+ */
 export async function assemblePacks(
   workspace: Workspace,
   roleId: string,
   workUnit: WorkUnitRef,
   options: WorkUnitPackOptions = {},
 ): Promise<AssembledPacks> {
-  const role = seal(await buildRolePack(workspace, roleId));
-  const unit = seal(await buildWorkUnitPack(workspace, workUnit, role.pack, role.hash, options));
-  return { role, workUnit: unit };
+  const build = async (view: Workspace): Promise<AssembledPacks> => {
+    const role = seal(await buildRolePack(view, roleId));
+    const unit = seal(await buildWorkUnitPack(view, workUnit, role.pack, role.hash, options));
+    return { role, workUnit: unit };
+  };
+  // An in-memory work unit is not a file the memo can watch (and may not even be JSON): always build.
+  if ('object' in workUnit) return build(workspace);
+  return assemblyMemo.get(workspace, { roleId, workUnit: workUnit.path, contextWindow: options.contextWindow ?? null }, build);
 }
 
 export interface StoredPacks extends AssembledPacks {
