@@ -1,10 +1,18 @@
 /**
  * Canonical bytes of a JSON value: RFC 8785 (JSON Canonicalization Scheme).
  *
- * For JSON values, `fast-json-stable-stringify` produces exactly JCS: keys sorted by UTF-16 code units,
- * ECMAScript number formatting, minimal string escaping. What it does NOT do is refuse values JCS cannot
- * represent, so `assertCanonicalizable` walks the value first and rejects non-finite numbers,
- * `undefined`, lone surrogates, functions and non-plain objects, naming the path of the bad value.
+ * The reference path: for JSON values, `fast-json-stable-stringify` produces exactly JCS (keys sorted
+ * by UTF-16 code units, ECMAScript number formatting, minimal string escaping). What it does NOT do is
+ * refuse values JCS cannot represent, so `assertCanonicalizable` walks the value first and rejects
+ * non-finite numbers, `undefined`, lone surrogates, functions and non-plain objects, naming the path.
+ *
+ * The fast path, used whenever it applies, gives the same text at about a third of the cost (packs
+ * are hashed on every assembly and load): one walk checks the value and copies it with its keys
+ * inserted in sorted order, and the engine's own `JSON.stringify` writes the copy, since for such a
+ * copy its output is JCS: same number formatting, same escaping, keys in insertion order. It applies
+ * unless an object has an array-index-like key ("0", "42": engines list those first, in numeric
+ * order) or a `__proto__` key, and unless the value is invalid; then the reference path runs, and
+ * reports the problem with its path. Tests hold both paths to the RFC 8785 vectors and to each other.
  *
  * Pure (no Node APIs): workflow code may import it.
  */
@@ -15,8 +23,84 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 
 /** The RFC 8785 canonical JSON text of `value`. */
 export function canonicalJson(value: unknown): string {
+  const copy = sortedCopy(value);
+  if (copy !== NOT_FAST) return JSON.stringify(copy);
+  return referenceCanonicalJson(value);
+}
+
+/** The reference implementation (check, then `fast-json-stable-stringify`); same output, slower. */
+export function referenceCanonicalJson(value: unknown): string {
   assertCanonicalizable(value);
   return stringify(value);
+}
+
+const NOT_FAST: unique symbol = Symbol('not-fast');
+const INDEX_LIKE = /^(?:0|[1-9][0-9]*)$/;
+interface WellFormedString {
+  isWellFormed(): boolean;
+}
+/** Node 20+ has String.prototype.isWellFormed (native); older engines take the loop below. */
+const NATIVE_WELL_FORMED = typeof (String.prototype as Partial<WellFormedString>).isWellFormed === 'function';
+
+function wellFormed(text: string): boolean {
+  return NATIVE_WELL_FORMED ? (text as unknown as WellFormedString).isWellFormed() : loneSurrogateIndex(text) < 0;
+}
+
+/**
+ * A copy of `value` with every object's keys inserted in sorted (UTF-16 code unit) order, or NOT_FAST
+ * when the value is invalid or has a key JSON.stringify would not keep in insertion order.
+ */
+function sortedCopy(value: unknown): unknown {
+  switch (typeof value) {
+    case 'string':
+      return wellFormed(value) ? value : NOT_FAST;
+    case 'number':
+      return Number.isFinite(value) ? value : NOT_FAST;
+    case 'boolean':
+      return value;
+    case 'object': {
+      if (value === null) return null;
+      if (Array.isArray(value)) {
+        // Copied only from the first element that changes: a sorted subtree is used as it is.
+        let out: unknown[] | undefined;
+        for (let i = 0; i < value.length; i += 1) {
+          const item: unknown = value[i];
+          if (item === undefined) return NOT_FAST;
+          const copy = sortedCopy(item);
+          if (copy === NOT_FAST) return NOT_FAST;
+          if (out) out.push(copy);
+          else if (copy !== item) {
+            out = value.slice(0, i);
+            out.push(copy);
+          }
+        }
+        return out ?? value;
+      }
+      const proto: unknown = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return NOT_FAST;
+      const source = value as Record<string, unknown>;
+      const keys = Object.keys(source);
+      let changed = !isSorted(keys);
+      if (changed) keys.sort();
+      const copies: unknown[] = [];
+      for (const key of keys) {
+        const first = key.charCodeAt(0);
+        if ((first >= 48 && first <= 57 && INDEX_LIKE.test(key)) || key === '__proto__' || !wellFormed(key)) return NOT_FAST;
+        const item = source[key];
+        if (item === undefined) return NOT_FAST;
+        const copy = sortedCopy(item);
+        if (copy === NOT_FAST) return NOT_FAST;
+        if (copy !== item) changed = true;
+        copies.push(copy);
+      }
+      if (!changed) return value;
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < keys.length; i += 1) out[keys[i] as string] = copies[i];
+      return out;
+    }
+    default:
+      return NOT_FAST;
+  }
 }
 
 /** The canonical UTF-8 bytes of `value`; these are what a pack hash is computed over and what a store keeps. */
@@ -71,6 +155,11 @@ export function assertCanonicalizable(value: unknown, path = '$'): asserts value
     return;
   }
   fail(`a ${typeof value} is not a JSON value`, 'use JSON values only (null, boolean, number, string, array, object)');
+}
+
+function isSorted(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i += 1) if ((keys[i - 1] as string) > (keys[i] as string)) return false;
+  return true;
 }
 
 /** Index of the first unpaired surrogate in `text`, or -1. */

@@ -5,7 +5,7 @@
  * those bytes, so `sha256sum` of a stored file equals the hex part of its name. Node-only (node:crypto).
  */
 import { createHash } from 'node:crypto';
-import { canonicalBytes } from './canonical.js';
+import { canonicalJson } from './canonical.js';
 
 export const HASH_PREFIX = 'sha256:';
 export const HASH_PATTERN = /^sha256:[0-9a-f]{64}$/;
@@ -20,9 +20,9 @@ export function sha256(data: Uint8Array | string): Sha256 {
   return `${HASH_PREFIX}${sha256Hex(data)}`;
 }
 
-/** The hash of a JSON value's canonical bytes. */
+/** The hash of a JSON value's canonical bytes (hashed as UTF-8 without a separate encoding pass). */
 export function hashCanonical(value: unknown): Sha256 {
-  return sha256(canonicalBytes(value));
+  return sha256(canonicalJson(value));
 }
 
 /** The 64-hex part of a `sha256:` hash. */

@@ -9,10 +9,11 @@ import { ContextPayload } from './payload.js';
 import { MicroTask, VerificationContract } from './work-unit.js';
 import { SourceId } from './common.js';
 
+// Fields in canonical (sorted) order: parsed entries then need no re-ordering copy when hashed.
 export const RequiredFile = z.strictObject({
+  bytes: z.number().int().min(0),
   path: WorkspacePath,
   sha256: Sha256Hash,
-  bytes: z.number().int().min(0),
 });
 export type RequiredFile = z.infer<typeof RequiredFile>;
 

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import stringify from 'fast-json-stable-stringify';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../shared/canonical.js';
+import { canonicalJson, referenceCanonicalJson } from '../../shared/canonical.js';
 import { PackSchemaInvalid } from '../../shared/errors.js';
 import { hashCanonical, sha256Hex } from '../../shared/hash.js';
 
@@ -81,6 +81,43 @@ describe('canonical form (RFC 8785 / JCS)', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('gives the reference path text on the fast path, including index-like keys, unicode keys and deep nesting (property)', () => {
+    const key = fc.oneof(fc.string(), fc.constantFrom('0', '1', '10', '9', '007', '4294967295', '-1', '1.5', 'a', 'A', '\u00e9', '\ud83d\ude00', ''));
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        fc.oneof(fc.constant(null), fc.boolean(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.string({ unit: 'grapheme' })),
+        fc.array(tie('node'), { maxLength: 5 }),
+        fc.dictionary(key, tie('node'), { maxKeys: 6 }),
+      ),
+    })).node;
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(canonicalJson(v)).toBe(referenceCanonicalJson(v));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('reports invalid values with their path on either path (the fast path defers to the reference)', () => {
+    for (const bad of [{ b: { a: Number.NaN } }, { '1': { x: [1, undefined] } }, { s: 'x\ud800y' }, { m: new Map() }]) {
+      let fast: unknown;
+      let reference: unknown;
+      try {
+        canonicalJson(bad);
+      } catch (err) {
+        fast = err;
+      }
+      try {
+        referenceCanonicalJson(bad);
+      } catch (err) {
+        reference = err;
+      }
+      expect(fast).toBeInstanceOf(PackSchemaInvalid);
+      expect((fast as Error).message).toBe((reference as Error).message);
+    }
   });
 
   it('hashes the canonical bytes, so sha256sum of the canonical text equals the pack hash', () => {
