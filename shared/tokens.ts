@@ -4,13 +4,25 @@
  * The tokenizer's id and version are recorded in every pack, because budgets depend on them.
  */
 import { createRequire } from 'node:module';
-import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
 
-const version = (createRequire(import.meta.url)('gpt-tokenizer/package.json') as { version: string }).version;
+const require = createRequire(import.meta.url);
+const version = (require('gpt-tokenizer/package.json') as { version: string }).version;
+
+type CountO200k = (text: string, options: { disallowedSpecial: Set<string> }) => number;
+let countO200k: CountO200k | undefined;
+
+/**
+ * The encoding's tables take ~60 MB of memory, so they load on the first count, not on import: a
+ * worker that only calls models (and never assembles) does not pay for them.
+ */
+function encoder(): CountO200k {
+  countO200k ??= (require('gpt-tokenizer/encoding/o200k_base') as { countTokens: CountO200k }).countTokens;
+  return countO200k;
+}
 
 export const TOKENIZER = { id: 'gpt-tokenizer/o200k_base', version } as const;
 
 /** Counts tokens; text that looks like a special token (`<|endoftext|>`) counts as plain text, never throws. */
 export function countTokens(text: string): number {
-  return countO200k(text, { disallowedSpecial: new Set() });
+  return encoder()(text, { disallowedSpecial: new Set() });
 }

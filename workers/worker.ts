@@ -25,15 +25,27 @@ export interface ContextPacksWorkerOptions extends ContextPacksPluginOptions {
   readonly connection?: NativeConnection;
   /** Shown in the Web UI's pending activities and worker lists. Default: the SDK's `pid@host`. */
   readonly identity?: string;
+  /** Memory and concurrency limits passed to every Worker (defaults: the SDK's). */
+  readonly tuning?: WorkerTuning;
+}
+
+/**
+ * The Worker options that bound a context-packs worker's memory: cached workflows (~1 MB each) and
+ * activities running at once (an assembly holds its packs and inputs while it runs).
+ */
+export interface WorkerTuning {
+  readonly maxCachedWorkflows?: number;
+  readonly maxConcurrentActivityTaskExecutions?: number;
 }
 
 export async function createContextPacksWorker(options: ContextPacksWorkerOptions): Promise<Worker> {
-  const { address, namespace, taskQueue, connection, identity, ...plugin } = options;
+  const { address, namespace, taskQueue, connection, identity, tuning, ...plugin } = options;
   return Worker.create({
     connection: connection ?? (await NativeConnection.connect({ address: address ?? 'localhost:7233' })),
     namespace: namespace ?? 'default',
     taskQueue: taskQueue ?? DEFAULT_TASK_QUEUE,
     ...(identity !== undefined ? { identity } : {}),
+    ...tuning,
     plugins: [contextPacksPlugin(plugin)],
   });
 }
@@ -65,7 +77,7 @@ export interface QueueWorker {
  * @throws Error when `serve` is `workspace` and no workspace is configured (it would poll nothing).
  */
 export async function createContextPacksWorkers(options: ContextPacksWorkersOptions): Promise<QueueWorker[]> {
-  const { serve = 'all', connection, namespace = 'default', taskQueue = DEFAULT_TASK_QUEUE, identity, workflowBundle, ...activityOptions } = options;
+  const { serve = 'all', connection, namespace = 'default', taskQueue = DEFAULT_TASK_QUEUE, identity, workflowBundle, tuning, ...activityOptions } = options;
   const ids = Object.keys(activityOptions.workspaces);
   if (serve === 'workspace' && ids.length === 0) {
     throw new Error('a workspace worker needs at least one workspace (--workspace id=dir)');
@@ -79,6 +91,7 @@ export async function createContextPacksWorkers(options: ContextPacksWorkersOpti
       namespace,
       taskQueue,
       ...(identity !== undefined ? { identity } : {}),
+      ...(tuning !== undefined ? { tuning } : {}),
     });
     workers.push({ taskQueue, serves: 'general', worker });
   }
@@ -94,6 +107,9 @@ export async function createContextPacksWorkers(options: ContextPacksWorkersOpti
         taskQueue: queue,
         activities,
         ...(identity !== undefined ? { identity } : {}),
+        ...(tuning?.maxConcurrentActivityTaskExecutions !== undefined
+          ? { maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivityTaskExecutions }
+          : {}),
       });
       workers.push({ taskQueue: queue, serves: 'workspace', worker });
     }

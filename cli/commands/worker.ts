@@ -21,6 +21,8 @@ interface WorkerOptions {
   serve: string;
   identity?: string;
   workflowBundle?: string;
+  maxCachedWorkflows?: string;
+  maxConcurrentActivities?: string;
 }
 
 const SERVE_MODES: readonly ServeMode[] = ['all', 'general', 'workspace'];
@@ -43,6 +45,15 @@ export function parseWorkspaces(pairs: readonly string[]): Record<string, string
   return workspaces;
 }
 
+function positiveInt<K extends string>(flag: string, value: string | undefined, key: K): Partial<Record<K, number>> {
+  if (value === undefined) return {};
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new PackSchemaInvalid(`${flag} "${value}" is not a positive whole number`, `write e.g. ${flag} 50`, { option: flag });
+  }
+  return { [key]: n } as Partial<Record<K, number>>;
+}
+
 export function registerWorker(program: Command): void {
   program
     .command('worker')
@@ -52,12 +63,18 @@ export function registerWorker(program: Command): void {
     .option('--task-queue <queue>', 'the general task queue; workspace queues are <queue>.workspace.<id>', DEFAULT_TASK_QUEUE)
     .option('--serve <mode>', 'all | general | workspace', 'all')
     .option('--identity <name>', 'worker identity shown in the Web UI (default: pid@host)')
+    .option('--max-cached-workflows <n>', 'workflows kept in memory between tasks (~1 MB each; default: the SDK\'s, from the heap size)')
+    .option('--max-concurrent-activities <n>', 'activities running at once per queue (default: the SDK\'s, 100)')
     .option('--workflow-bundle <file>', 'a workflow bundle made by bundleWorkflowCode (default: bundle workflows/ at start)')
     .action(async (options: WorkerOptions) => {
       if (!SERVE_MODES.includes(options.serve as ServeMode)) {
         throw new PackSchemaInvalid(`--serve "${options.serve}" is not a mode`, `use one of ${SERVE_MODES.join(', ')}`, { option: '--serve' });
       }
       const serve = options.serve as ServeMode;
+      const tuning = {
+        ...positiveInt('--max-cached-workflows', options.maxCachedWorkflows, 'maxCachedWorkflows'),
+        ...positiveInt('--max-concurrent-activities', options.maxConcurrentActivities, 'maxConcurrentActivityTaskExecutions'),
+      };
       const workspaces = parseWorkspaces(options.workspace);
       // Open (and so check) the store spec now: a typo should stop the worker, not fail every job.
       const store = options.store !== undefined || process.env['CTXPACK_STORE'] ? openPackStore(options.store) : undefined;
@@ -72,6 +89,7 @@ export function registerWorker(program: Command): void {
           workspaces,
           ...(store ? { store } : {}),
           ...(options.identity !== undefined ? { identity: options.identity } : {}),
+          ...(Object.keys(tuning).length > 0 ? { tuning } : {}),
           ...(options.workflowBundle !== undefined ? { workflowBundle: { codePath: path.resolve(options.workflowBundle) } } : {}),
         });
         const queues = workers.map((w) => `${w.taskQueue} (${w.serves})`).join(', ');

@@ -178,8 +178,32 @@ export async function hashFilesCached(
 ): Promise<(FileHash & { path: string })[]> {
   const plainDirs = new Set<string>();
   const out: (FileHash & { path: string })[] = [];
-  for (const file of files) out.push({ path: file.path, ...(await lookup(workspace, file.path, file.field, plainDirs)) });
+  const state = stateFor(workspace);
+  state.loaded ??= load(state);
+  await state.loaded;
+  for (const file of files) {
+    // The common case, an unchanged file, is answered synchronously: no promise per file.
+    const hit = cachedHit(workspace, state, file.path, file.field, plainDirs);
+    if (hit) {
+      noteFileHash(workspace, file.path, hit.sha256);
+      out.push({ path: file.path, ...hit });
+      if (++pace.lookups >= YIELD_EVERY_LOOKUPS) await yieldToEventLoop();
+      continue;
+    }
+    out.push({ path: file.path, ...(await lookup(workspace, file.path, file.field, plainDirs)) });
+  }
   return out;
+}
+
+/** The cached hash of `rel` when its stat key still matches; undefined otherwise (nothing counted). */
+function cachedHit(workspace: Workspace, state: CacheState, rel: string, field: string, plainDirs: Set<string>): FileHash | undefined {
+  assertWorkspacePath(rel, field);
+  const entry = state.entries.get(rel);
+  if (!entry) return undefined;
+  const info = plainFileStat(workspace.root, rel, plainDirs);
+  if (!info || entry.key !== keyOf(info)) return undefined;
+  state.stats.hits += 1;
+  return { sha256: `sha256:${entry.hex}`, bytes: Number(info.size) };
 }
 
 /** Writes unsaved entries now (e.g. before a short-lived process exits, or a workspace is deleted). */
@@ -270,6 +294,14 @@ async function yieldToEventLoop(): Promise<void> {
 }
 
 /**
+ * The host path of a checked workspace path (no `..`, no leading slash, `/`-separated): a plain
+ * concatenation on POSIX, where `path.join`'s normalisation would only cost time.
+ */
+function hostPath(root: string, rel: string): string {
+  return path.sep === '/' ? `${root}/${rel}` : path.join(root, ...rel.split('/'));
+}
+
+/**
  * `lstat` of `rel` when every component is a plain directory and the last a regular file, otherwise
  * undefined (a symlink is neither here, so it always leaves the fast path). Directories already in
  * `plainDirs` are not checked again; checked ones are added.
@@ -281,11 +313,11 @@ function plainFileStat(root: string, rel: string, plainDirs: Set<string> | undef
     for (let index = 0; index < segments.length - 1; index += 1) {
       prefix = index === 0 ? (segments[0] as string) : `${prefix}/${segments[index] as string}`;
       if (plainDirs?.has(prefix)) continue;
-      const dir = lstatSync(path.join(root, ...prefix.split('/')), { throwIfNoEntry: false });
+      const dir = lstatSync(hostPath(root, prefix), { throwIfNoEntry: false });
       if (!dir?.isDirectory()) return undefined;
       plainDirs?.add(prefix);
     }
-    const info = lstatSync(path.join(root, ...segments), { bigint: true, throwIfNoEntry: false });
+    const info = lstatSync(hostPath(root, rel), { bigint: true, throwIfNoEntry: false });
     return info?.isFile() ? info : undefined;
   } catch {
     return undefined; // ENOTDIR, EACCES...: Workspace.hashFile says what is wrong
