@@ -37,7 +37,8 @@ export function printSummary(state: PackState, options: { full?: boolean } = {})
   process.stdout.write('\nswap log\n');
   const hash = (h: string | undefined) => (h === undefined ? '-' : options.full ? h : shortHash(h));
   for (const entry of state.swap_log) {
-    const hashes = entry.outcome === 'rejected' ? (entry.error ?? '') : `${hash(entry.requested_pack_hash)} -> ${hash(entry.effective_pack_hash)}`;
+    const reasons = entry.rebuild_reasons?.length ? ` (${entry.rebuild_reasons.join(', ')})` : '';
+    const hashes = entry.outcome === 'rejected' ? (entry.error ?? '') : `${hash(entry.requested_pack_hash)} -> ${hash(entry.effective_pack_hash)}${reasons}`;
     process.stdout.write(
       `  ${entry.at}  ${entry.reason.padEnd(10)} ${entry.via.padEnd(8)} ${`${entry.to.model}@${entry.to.provider}`.padEnd(30)} ${entry.outcome.padEnd(8)} ${hashes}\n`,
     );

@@ -225,6 +225,7 @@ class GovernedJob {
         outcome: result.decision,
         requested_pack_hash: result.requested_pack_hash,
         effective_pack_hash: result.effective_pack_hash,
+        ...(result.rebuild_reasons.length > 0 ? { rebuild_reasons: result.rebuild_reasons } : {}),
       });
       this.publish();
       return result;
@@ -347,6 +348,7 @@ class GovernedJob {
           to: `${e.to.role} ${e.to.model}@${e.to.provider}`,
           requested: e.requested_pack_hash ?? null,
           effective: e.effective_pack_hash ?? null,
+          ...(e.rebuild_reasons ? { reasons: e.rebuild_reasons } : {}),
         })),
       },
     });

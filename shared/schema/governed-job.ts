@@ -96,6 +96,8 @@ export const SwapLogEntry = z.strictObject({
   outcome: z.enum(['reused', 'rebuilt', 'rejected']),
   requested_pack_hash: Sha256Hash.optional(),
   effective_pack_hash: Sha256Hash.optional(),
+  /** For `rebuilt`: why the effective pack differs (see SwapResult.rebuild_reasons). */
+  rebuild_reasons: z.array(z.string()).optional(),
   error: z.string().optional(),
 });
 export type SwapLogEntry = z.infer<typeof SwapLogEntry>;

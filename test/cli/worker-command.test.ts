@@ -28,6 +28,10 @@ describe('ctxpack worker', () => {
     expect(store.stderr).toContain('must not contain credentials');
     expect(store.stderr).not.toContain('hunter2');
 
+    const cached = await runCtxpack(['worker', '--max-cached-workflows', '0'], { env });
+    expect(cached.code).toBe(3);
+    expect(cached.stderr).toContain('--max-cached-workflows "0" is not a positive whole number');
+
     const workspaceOnly = await runCtxpack(['worker', '--serve', 'workspace'], { env: { ...env, TEMPORAL_ADDRESS: inject('temporalAddress') } });
     expect(workspaceOnly.code).not.toBe(0);
     expect(workspaceOnly.stderr).toContain('a workspace worker needs at least one workspace');

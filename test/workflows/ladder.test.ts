@@ -80,6 +80,9 @@ describe('the escalation ladder', () => {
       const result = await handle.executeUpdate(requestModelSwap, { args: [swap(BIG)] });
       expect(result.decision).toBe('rebuilt');
       expect(result.rebuild_reasons).toEqual(['context-window']);
+      // The reason is in the swap log operators read (query, memo), not only in the activity result.
+      const state = await handle.query(packState);
+      expect(state.swap_log.at(-1)).toMatchObject({ outcome: 'rebuilt', rebuild_reasons: ['context-window'] });
       const large = await loadWorkUnitPack(store, result.effective_pack_hash);
       expect(large.budgets.payload_tokens.limit).toBe(3000);
       await openGate(setup.dir);
