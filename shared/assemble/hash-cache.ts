@@ -246,20 +246,33 @@ async function lookupUnnoted(workspace: Workspace, rel: string, field: string, p
   await state.loaded;
   if (++pace.lookups >= YIELD_EVERY_LOOKUPS || pace.bytes >= YIELD_EVERY_BYTES) await yieldToEventLoop();
 
-  const real = path.join(workspace.root, ...rel.split('/'));
-  const info = plainFileStat(workspace.root, rel, plainDirs);
-  if (!info) return delegate(state, workspace, rel, field);
-
+  const real = hostPath(workspace.root, rel);
   const entry = state.entries.get(rel);
-  if (entry && entry.key === keyOf(info)) {
-    state.stats.hits += 1;
-    return { sha256: `sha256:${entry.hex}`, bytes: Number(info.size) };
+  let info: BigIntStats | undefined;
+  if (entry) {
+    info = plainFileStat(workspace.root, rel, plainDirs);
+    if (!info) return delegate(state, workspace, rel, field);
+    if (entry.key === keyOf(info)) {
+      state.stats.hits += 1;
+      return { sha256: `sha256:${entry.hex}`, bytes: Number(info.size) };
+    }
+  } else if (!plainParents(workspace.root, rel, plainDirs)) {
+    // Nothing cached: the file's own lstat would only repeat what the O_NOFOLLOW open and the fstat
+    // of the handle below establish (a regular file, not a symlink), so only the parents are checked.
+    return delegate(state, workspace, rel, field);
   }
 
   // The stamp must be taken before the file is opened: see "Same-tick edits" above.
-  const stamp = await currentStamp(state, info);
-  const read = await hashRegularFile(real);
+  let stamp = await currentStamp(state, info);
+  let read = await hashRegularFile(real);
   if (!read) return delegate(state, workspace, rel, field);
+  if (info === undefined && stamp && !trustworthy(read.info, stamp)) {
+    // Unseen and recently changed: had its stat been known up front, a newer stamp would have been
+    // taken before reading. Take it now and read once more, so a settled file gets cached.
+    stamp = await currentStamp(state, read.info);
+    read = await hashRegularFile(real);
+    if (!read) return delegate(state, workspace, rel, field);
+  }
   state.stats.misses += 1;
   const complete = BigInt(read.bytes) === read.info.size;
   if (stamp && complete && trustworthy(read.info, stamp)) {
@@ -307,6 +320,17 @@ function hostPath(root: string, rel: string): string {
  * `plainDirs` are not checked again; checked ones are added.
  */
 function plainFileStat(root: string, rel: string, plainDirs: Set<string> | undefined): BigIntStats | undefined {
+  if (!plainParents(root, rel, plainDirs)) return undefined;
+  try {
+    const info = lstatSync(hostPath(root, rel), { bigint: true, throwIfNoEntry: false });
+    return info?.isFile() ? info : undefined;
+  } catch {
+    return undefined; // ENOTDIR, EACCES...: Workspace.hashFile says what is wrong
+  }
+}
+
+/** True when every directory on the way to `rel` is a plain directory (no symlink); see plainFileStat. */
+function plainParents(root: string, rel: string, plainDirs: Set<string> | undefined): boolean {
   const segments = rel.split('/');
   try {
     let prefix = '';
@@ -314,13 +338,12 @@ function plainFileStat(root: string, rel: string, plainDirs: Set<string> | undef
       prefix = index === 0 ? (segments[0] as string) : `${prefix}/${segments[index] as string}`;
       if (plainDirs?.has(prefix)) continue;
       const dir = lstatSync(hostPath(root, prefix), { throwIfNoEntry: false });
-      if (!dir?.isDirectory()) return undefined;
+      if (!dir?.isDirectory()) return false;
       plainDirs?.add(prefix);
     }
-    const info = lstatSync(hostPath(root, rel), { bigint: true, throwIfNoEntry: false });
-    return info?.isFile() ? info : undefined;
+    return true;
   } catch {
-    return undefined; // ENOTDIR, EACCES...: Workspace.hashFile says what is wrong
+    return false;
   }
 }
 
@@ -370,13 +393,15 @@ const buffer = Buffer.allocUnsafe(READ_CHUNK);
  * folder cannot be written. A recent stamp is reused, unless `info` (the file's `lstat`) shows a
  * change too close to it to be stored while a newer stamp would allow it.
  */
-async function currentStamp(state: CacheState, info: BigIntStats): Promise<Stamp | undefined> {
+async function currentStamp(state: CacheState, info: BigIntStats | undefined): Promise<Stamp | undefined> {
   if (!state.writable) return undefined;
   const stamp = state.stamp;
   if (stamp) {
     const age = performance.now() - stamp.takenAt;
     const granularityMs = Number(stamp.granularityNs / 1_000_000n);
-    if (age < STAMP_REUSE_MS && (age < granularityMs || trustworthy(info, stamp))) return stamp;
+    // Without the file's stat (nothing was cached for it) the recent stamp is used as it is: storing
+    // still requires the fstat of what was read to be older than the stamp (trustworthy below).
+    if (age < STAMP_REUSE_MS && (age < granularityMs || info === undefined || trustworthy(info, stamp))) return stamp;
   }
   state.stamping ??= (async () => {
     try {
