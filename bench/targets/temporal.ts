@@ -161,6 +161,18 @@ async function failingThenPassing(ctx: BenchContext, label: string, failures: nu
   return dir;
 }
 
+/** Trims the work unit to the least a pack can hold: no context sources, no required files. */
+async function smallest(dir: string): Promise<void> {
+  const unit = path.join(dir, WORK_UNIT);
+  const text = await readFile(unit, 'utf8');
+  await writeFile(
+    unit,
+    text
+      .replace(/required_files:\n(?:  - .*\n)+/, 'required_files: []\n')
+      .replace(/context_sources:\n(?:  - .*\n)+/, 'context_sources: []\n'),
+  );
+}
+
 /** Adds `count` small required files to the work unit: each adds a path, hash and size to the pack. */
 async function withRequiredFiles(dir: string, count: number): Promise<void> {
   const lines: string[] = [];
@@ -171,7 +183,7 @@ async function withRequiredFiles(dir: string, count: number): Promise<void> {
     lines.push(`  - ${rel}`);
   }
   const unit = path.join(dir, WORK_UNIT);
-  await writeFile(unit, (await readFile(unit, 'utf8')).replace('required_files:\n', `required_files:\n${lines.join('\n')}\n`));
+  await writeFile(unit, (await readFile(unit, 'utf8')).replace(/required_files:(?: \[\])?\n/, `required_files:\n${lines.join('\n')}\n`));
 }
 
 async function runJob(t: BenchTemporal, dir: string, workflowId: string): Promise<{ events: number; bytes: number; packBytes: number; iterations: number }> {
@@ -216,9 +228,11 @@ async function historyCost(ctx: BenchContext, t: BenchTemporal): Promise<BenchRe
   });
 
   const small = await failingThenPassing(ctx, 'hs', 0);
+  await smallest(small);
   const large = await failingThenPassing(ctx, 'hl', 0);
   await withRequiredFiles(large, ctx.quick ? 500 : 4200);
   const s = await runJob(t, small, 'bench-pack-s');
+  if (s.packBytes > 4096) throw new Error(`the small pack is ${s.packBytes} bytes; expected about 1 KiB`);
   const l = await runJob(t, large, 'bench-pack-l');
   const ratio = l.bytes / s.bytes;
   results.push({

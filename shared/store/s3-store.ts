@@ -23,6 +23,7 @@ import { createHash } from 'node:crypto';
 import type { ListObjectsV2CommandOutput, S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { ContextPackArtifactCorrupt, PackSchemaInvalid, PackStoreUnavailable } from '../errors.js';
 import { HASH_PREFIX, sha256, type Sha256 } from '../hash.js';
+import { checkHash, HEX64 } from './hash-key.js';
 import type { PackStore, StoredArtifact, StoredEntry, StoreRef } from './types.js';
 
 type Sdk = typeof import('@aws-sdk/client-s3');
@@ -53,37 +54,6 @@ export interface S3PackStoreOptions {
   readonly maxAttempts?: number;
   /** Keys per ListObjectsV2 page (S3 caps it at 1000). Default: 1000. */
   readonly listPageSize?: number;
-}
-
-const HEX64 = /^[0-9a-f]{64}$/;
-
-/** What is wrong with a would-be hash, or undefined when it is `sha256:<64 lowercase hex>`. */
-function hashProblem(hash: unknown): string | undefined {
-  if (typeof hash !== 'string') return `is a ${hash === null ? 'null' : typeof hash}, not a string`;
-  if (!hash.startsWith(HASH_PREFIX)) return `does not start with "${HASH_PREFIX}"`;
-  const hex = hash.slice(HASH_PREFIX.length);
-  if (/[^0-9a-fA-F]/.test(hex)) return `has a character after "${HASH_PREFIX}" that is not a hex digit`;
-  if (hex.length !== 64) return `has ${hex.length} hex digits after "${HASH_PREFIX}", not 64`;
-  if (!HEX64.test(hex)) return 'uses uppercase hex digits; hashes are lowercase';
-  return undefined;
-}
-
-/**
- * The 64-hex part of a valid hash. Anything else is PackSchemaInvalid: a crafted "hash" such as
- * `../other-prefix/x` must never become part of an object key. (Same rules and messages as the file
- * store, so callers see one behaviour whichever store is configured.)
- */
-function checkHash(hash: string): string {
-  const problem = hashProblem(hash);
-  if (problem !== undefined) {
-    const shown = typeof hash === 'string' ? JSON.stringify(hash.length > 80 ? `${hash.slice(0, 80)}…` : hash) : String(hash);
-    throw new PackSchemaInvalid(
-      `pack hash ${shown} ${problem}`,
-      `pass "${HASH_PREFIX}" followed by 64 lowercase hex digits, as ctxpack assemble prints it`,
-      { problem },
-    );
-  }
-  return hash.slice(HASH_PREFIX.length);
 }
 
 /** S3's bucket naming rules (general purpose buckets), minus the rarely used legacy forms. */
