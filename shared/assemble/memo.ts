@@ -108,6 +108,7 @@ export interface MemoStats {
 /** A per-process memo of one assembly function. */
 export class AssemblyMemo<T> {
   private readonly entries = new Map<string, Entry<T>>();
+  private readonly inflight = new Map<string, Promise<T>>();
   private totalBytes = 0;
   readonly stats: MemoStats = { hits: 0, misses: 0, entries: 0 };
 
@@ -119,6 +120,10 @@ export class AssemblyMemo<T> {
    */
   async get(workspace: Workspace, key: unknown, build: (view: Workspace) => Promise<T>): Promise<T> {
     const id = JSON.stringify([BUILDER_VERSION, workspace.root, key]);
+    // The same assembly already running (100 jobs binding at once): wait for it rather than doing the
+    // same work (and holding the same memory) 100 times; its result is then checked like any other.
+    const running = this.inflight.get(id);
+    if (running) await running.catch(() => undefined);
     const entry = this.entries.get(id);
     if (entry && (await stillHolds(workspace, entry.observed))) {
       this.stats.hits += 1;
@@ -129,9 +134,15 @@ export class AssemblyMemo<T> {
     }
     this.stats.misses += 1;
     const { view, observed } = recording(workspace);
-    const value = await build(view);
-    this.remember(id, { value, observed, bytes: this.sizeOf(value) });
-    return value;
+    const building = build(view);
+    this.inflight.set(id, building);
+    try {
+      const value = await building;
+      this.remember(id, { value, observed, bytes: this.sizeOf(value) });
+      return value;
+    } finally {
+      if (this.inflight.get(id) === building) this.inflight.delete(id);
+    }
   }
 
   /** Forgets every entry and zeroes the statistics (tests, benchmarks). */

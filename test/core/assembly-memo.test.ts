@@ -32,6 +32,14 @@ describe('the assembly memo', () => {
     expect(assemblyMemo.stats.misses).toBe(2);
   });
 
+  it('builds once for many concurrent identical assemblies, and all get the same bytes', async () => {
+    const dir = await copyExampleWorkspace('memo-concurrent');
+    const ws = await Workspace.open(dir);
+    const all = await Promise.all(Array.from({ length: 20 }, () => assemblePacks(ws, 'coder', { path: WORK_UNIT })));
+    expect(assemblyMemo.stats).toMatchObject({ misses: 1, hits: 19 });
+    expect(new Set(all.map((p) => p.workUnit.hash)).size).toBe(1);
+  });
+
   it('rebuilds after a notes edit that keeps the size and the mtime, giving what a fresh assembly gives', async () => {
     const dir = await copyExampleWorkspace('memo-edit');
     const ws = await Workspace.open(dir);
