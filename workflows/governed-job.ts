@@ -149,6 +149,8 @@ class GovernedJob {
   invocations = 0;
   lastDecision: string | null = null;
   consent: CloudConsent | null = null;
+  /** What the last search-attribute and memo upserts said (see publish). */
+  private lastPublished: string | undefined;
 
   constructor(
     readonly input: GovernedJobParams,
@@ -324,14 +326,14 @@ class GovernedJob {
   publish(): void {
     if (!this.binding || !this.description) return;
     const location = locationOf(this.description, this.seat.provider);
-    wf.upsertSearchAttributes([
+    const attributes = [
       { key: CtxPackRole, value: this.seat.role },
       { key: CtxPackModel, value: this.seat.model },
       { key: CtxPackProvider, value: this.seat.provider },
       { key: CtxPackHash, value: this.binding.work_unit_pack_hash },
       { key: CtxPackCloud, value: location === 'cloud' },
-    ]);
-    wf.upsertMemo({
+    ] as const;
+    const memo = {
       ctxpack: {
         seat: this.seat,
         location,
@@ -351,7 +353,15 @@ class GovernedJob {
           ...(e.rebuild_reasons ? { reasons: e.rebuild_reasons } : {}),
         })),
       },
-    });
+    };
+    // Each upsert is a history event: write them only when what they say changed (a swap, a new
+    // binding), not on every iteration. Current details below are not history and stay live.
+    const published = JSON.stringify({ attributes, memo });
+    if (published !== this.lastPublished) {
+      this.lastPublished = published;
+      wf.upsertSearchAttributes([...attributes]);
+      wf.upsertMemo(memo);
+    }
     const task = this.description.micro_tasks[this.microTaskIndex];
     const of = this.description.micro_tasks.length;
     const position = task ? `micro-task ${task.id} (${this.microTaskIndex + 1}/${of}), iteration ${this.iteration}` : `all ${of} micro-tasks done`;
