@@ -95,6 +95,22 @@ interface Entry {
   readonly key: string;
   /** 64 lowercase hex. */
   readonly hex: string;
+  /** `key` parsed, filled on first comparison (not saved): comparing bigints beats formatting them. */
+  parsed?: readonly bigint[];
+}
+
+/** Whether `info` is the stat `entry` was recorded for (same as `entry.key === keyOf(info)`). */
+function keyMatches(entry: Entry, info: BigIntStats): boolean {
+  const k = (entry.parsed ??= parseKey(entry.key));
+  return k.length === 5 && k[2] === info.size && k[3] === info.mtimeNs && k[4] === info.ctimeNs && k[1] === info.ino && k[0] === info.dev;
+}
+
+function parseKey(key: string): readonly bigint[] {
+  try {
+    return key.split(':').map((part) => BigInt(part));
+  } catch {
+    return []; // a malformed saved key never matches
+  }
 }
 
 interface Stamp {
@@ -195,13 +211,41 @@ export async function hashFilesCached(
   return out;
 }
 
+/**
+ * True when every file still hashes to the hash given for it (the assembly memo's check). Paths are
+ * ones a successful read already validated; unchanged files are answered from the cache by their
+ * `lstat` alone, anything else is hashed as {@link hashFileCached} would. Stops at the first difference.
+ */
+const HASH_LENGTH = 'sha256:'.length + 64;
+
+export async function hashesUnchanged(workspace: Workspace, expected: ReadonlyMap<string, string>): Promise<boolean> {
+  const plainDirs = new Set<string>();
+  const state = stateFor(workspace);
+  state.loaded ??= load(state);
+  await state.loaded;
+  for (const [rel, hash] of expected) {
+    const entry = state.entries.get(rel);
+    if (entry !== undefined) {
+      const info = plainFileStat(workspace.root, rel, plainDirs);
+      if (info !== undefined && keyMatches(entry, info)) {
+        state.stats.hits += 1;
+        if (hash.length !== HASH_LENGTH || !hash.endsWith(entry.hex)) return false;
+        if (++pace.lookups >= YIELD_EVERY_LOOKUPS) await yieldToEventLoop();
+        continue;
+      }
+    }
+    if ((await lookup(workspace, rel, rel, plainDirs)).sha256 !== hash) return false;
+  }
+  return true;
+}
+
 /** The cached hash of `rel` when its stat key still matches; undefined otherwise (nothing counted). */
 function cachedHit(workspace: Workspace, state: CacheState, rel: string, field: string, plainDirs: Set<string>): FileHash | undefined {
   assertWorkspacePath(rel, field);
   const entry = state.entries.get(rel);
   if (!entry) return undefined;
   const info = plainFileStat(workspace.root, rel, plainDirs);
-  if (!info || entry.key !== keyOf(info)) return undefined;
+  if (!info || !keyMatches(entry, info)) return undefined;
   state.stats.hits += 1;
   return { sha256: `sha256:${entry.hex}`, bytes: Number(info.size) };
 }
@@ -252,7 +296,7 @@ async function lookupUnnoted(workspace: Workspace, rel: string, field: string, p
   if (entry) {
     info = plainFileStat(workspace.root, rel, plainDirs);
     if (!info) return delegate(state, workspace, rel, field);
-    if (entry.key === keyOf(info)) {
+    if (keyMatches(entry, info)) {
       state.stats.hits += 1;
       return { sha256: `sha256:${entry.hex}`, bytes: Number(info.size) };
     }
@@ -276,7 +320,7 @@ async function lookupUnnoted(workspace: Workspace, rel: string, field: string, p
   state.stats.misses += 1;
   const complete = BigInt(read.bytes) === read.info.size;
   if (stamp && complete && trustworthy(read.info, stamp)) {
-    record(state, rel, { key: keyOf(read.info), hex: read.hex });
+    record(state, rel, { key: keyOf(read.info), hex: read.hex, parsed: [read.info.dev, read.info.ino, read.info.size, read.info.mtimeNs, read.info.ctimeNs] });
   } else {
     if (stamp && complete) state.stats.racy += 1;
     if (state.entries.delete(rel)) scheduleFlush(state);
@@ -331,6 +375,9 @@ function plainFileStat(root: string, rel: string, plainDirs: Set<string> | undef
 
 /** True when every directory on the way to `rel` is a plain directory (no symlink); see plainFileStat. */
 function plainParents(root: string, rel: string, plainDirs: Set<string> | undefined): boolean {
+  const slash = rel.lastIndexOf('/');
+  // A directory is added only after all its ancestors were: a known parent means a known path.
+  if (slash < 0 || plainDirs?.has(rel.slice(0, slash))) return true;
   const segments = rel.split('/');
   try {
     let prefix = '';

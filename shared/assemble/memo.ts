@@ -18,7 +18,7 @@
 import { BUILDER_VERSION } from '../builder.js';
 import { sha256 } from '../hash.js';
 import type { Workspace } from '../workspace-fs.js';
-import { hashFilesCached } from './hash-cache.js';
+import { hashesUnchanged } from './hash-cache.js';
 
 type Observation =
   | { readonly kind: 'hash'; readonly path: string; readonly sha256: string }
@@ -69,12 +69,13 @@ function recording(workspace: Workspace): { view: Workspace; observed: Observati
 async function stillHolds(workspace: Workspace, observed: readonly Observation[]): Promise<boolean> {
   try {
     const hashes = new Map<string, string>();
-    for (const o of observed) if (o.kind === 'hash') hashes.set(o.path, o.sha256);
-    const current = await hashFilesCached(
-      workspace,
-      [...hashes.keys()].map((path) => ({ path, field: path })),
-    );
-    for (const file of current) if (hashes.get(file.path) !== file.sha256) return false;
+    for (const o of observed) {
+      if (o.kind !== 'hash') continue;
+      // Read twice with different bytes (changed during that assembly): nothing to trust.
+      if (hashes.has(o.path) && hashes.get(o.path) !== o.sha256) return false;
+      hashes.set(o.path, o.sha256);
+    }
+    if (!(await hashesUnchanged(workspace, hashes))) return false;
     for (const o of observed) {
       if (o.kind === 'exists' && (await workspace.exists(o.path)) !== o.value) return false;
       if (o.kind === 'glob') {
