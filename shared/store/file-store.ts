@@ -14,9 +14,9 @@ import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { ContextPackArtifactCorrupt, PackStoreUnavailable } from '../errors.js';
+import { PackStoreUnavailable } from '../errors.js';
 import { HASH_PREFIX, sha256, type Sha256 } from '../hash.js';
-import { checkHash, HEX64 } from './hash-key.js';
+import { checkedBytes, checkHash, HEX64, missingArtifact } from './hash-key.js';
 import type { PackStore, StoredArtifact, StoredEntry, StoreRef } from './types.js';
 
 function errnoOf(err: unknown): string | undefined {
@@ -160,23 +160,11 @@ export class FilePackStore implements PackStore {
     } catch (err) {
       const errno = errnoOf(err);
       if (errno === 'ENOENT' || errno === 'ENOTDIR') {
-        throw new ContextPackArtifactCorrupt(
-          `pack ${hash} is missing from the store`,
-          'regenerate the pack (ctxpack assemble, or restart the job so it reassembles); run ctxpack verify to check the others',
-          { hash, reason: 'missing' },
-        );
+        throw missingArtifact(hash);
       }
       throw storeFailure('read from', err);
     }
-    const actual = sha256(bytes);
-    if (actual !== hash) {
-      throw new ContextPackArtifactCorrupt(
-        `stored pack ${hash} is corrupt: its bytes hash to ${actual}`,
-        'delete the damaged artifact and regenerate the pack (ctxpack assemble); run ctxpack verify to check the others',
-        { hash, actual, reason: 'hash-mismatch' },
-      );
-    }
-    return bytes;
+    return checkedBytes(hash, bytes);
   }
 
   async has(hash: string): Promise<boolean> {

@@ -3,8 +3,8 @@
  * it into a file path or an object key, so both refuse anything that is not exactly
  * `sha256:<64 lowercase hex>`: a crafted "hash" such as `../../etc/passwd` never becomes part of one.
  */
-import { PackSchemaInvalid } from '../errors.js';
-import { HASH_PREFIX } from '../hash.js';
+import { ContextPackArtifactCorrupt, PackSchemaInvalid } from '../errors.js';
+import { HASH_PREFIX, sha256 } from '../hash.js';
 
 export const HEX64 = /^[0-9a-f]{64}$/;
 
@@ -31,4 +31,26 @@ export function checkHash(hash: string): string {
     );
   }
   return hash.slice(HASH_PREFIX.length);
+}
+
+/** The error every store throws for an artifact that is not there. */
+export function missingArtifact(hash: string): ContextPackArtifactCorrupt {
+  return new ContextPackArtifactCorrupt(
+    `pack ${hash} is missing from the store`,
+    'regenerate the pack (ctxpack assemble, or restart the job so it reassembles); run ctxpack verify to check the others',
+    { hash, reason: 'missing' },
+  );
+}
+
+/** `bytes` when they hash to `hash`; otherwise the error every store throws for a damaged artifact. */
+export function checkedBytes<T extends Uint8Array>(hash: string, bytes: T): T {
+  const actual = sha256(bytes);
+  if (actual !== hash) {
+    throw new ContextPackArtifactCorrupt(
+      `stored pack ${hash} is corrupt: its bytes hash to ${actual}`,
+      'delete the damaged artifact and regenerate the pack (ctxpack assemble); run ctxpack verify to check the others',
+      { hash, actual, reason: 'hash-mismatch' },
+    );
+  }
+  return bytes;
 }

@@ -21,9 +21,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { ListObjectsV2CommandOutput, S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
-import { ContextPackArtifactCorrupt, PackSchemaInvalid, PackStoreUnavailable } from '../errors.js';
+import { PackSchemaInvalid, PackStoreUnavailable } from '../errors.js';
 import { HASH_PREFIX, sha256, type Sha256 } from '../hash.js';
-import { checkHash, HEX64 } from './hash-key.js';
+import { checkedBytes, checkHash, HEX64, missingArtifact } from './hash-key.js';
 import type { PackStore, StoredArtifact, StoredEntry, StoreRef } from './types.js';
 
 type Sdk = typeof import('@aws-sdk/client-s3');
@@ -223,21 +223,9 @@ export class S3PackStore implements PackStore {
     const hex = checkHash(hash);
     const bytes = await this.read(this.keyFor(hex), 'read from');
     if (bytes === undefined) {
-      throw new ContextPackArtifactCorrupt(
-        `pack ${hash} is missing from the store`,
-        'regenerate the pack (ctxpack assemble, or restart the job so it reassembles); run ctxpack verify to check the others',
-        { hash, reason: 'missing' },
-      );
+      throw missingArtifact(hash);
     }
-    const actual = sha256(bytes);
-    if (actual !== hash) {
-      throw new ContextPackArtifactCorrupt(
-        `stored pack ${hash} is corrupt: its bytes hash to ${actual}`,
-        'delete the damaged artifact and regenerate the pack (ctxpack assemble); run ctxpack verify to check the others',
-        { hash, actual, reason: 'hash-mismatch' },
-      );
-    }
-    return bytes;
+    return checkedBytes(hash, bytes);
   }
 
   /**
