@@ -14,7 +14,7 @@ import { defaultProviderFactory } from '../../activities/invoke-model.js';
 import { freePort, startDevServer } from '../../shared/temporal/dev-server.js';
 import { invocations } from '../../shared/temporal/history-records.js';
 import { governedJob, modelSwap, packState, requestModelSwap } from '../../workflows/governed-job.js';
-import { BIG, GATED_PASSING_SCRIPT, TINY, jobInput, openGate, runWorker, setupJob, startJob, swap, waitForRunningActivity, waitForState, writeScript } from '../support/governed.js';
+import { BIG, GATED_PASSING_SCRIPT, TINY, jobInput, openGate, runWorker, setupJob, startJob, swap, waitForState, writeScript } from '../support/governed.js';
 
 function storeFile(dir: string, hash: string): string {
   const hex = hash.slice('sha256:'.length);
@@ -87,7 +87,8 @@ describe('the pack store losing or corrupting an artifact', () => {
       const handle = await startJob(setup, jobInput(BIG));
       await runWorker(setup, async () => {
         const bound = await waitForState(handle, (s) => s.binding !== null && s.status === 'running');
-        await waitForRunningActivity(handle, 'invokeModel');
+        // The provider was called, so iteration 1 has loaded its pack (an activity merely started may not have).
+        await expect.poll(() => counter.calls, { timeout: 30_000 }).toBe(1);
         const file = storeFile(setup.dir, bound.binding?.work_unit_pack_hash ?? '');
         // Iteration 1 is waiting at the gate with the pack already loaded; damage it before iteration 2.
         if (damage === 'corrupted') await writeFile(file, '{"kind":"WorkUnitContextPack","tampered":true}');
@@ -120,8 +121,8 @@ responses:
     const handle = await startJob(setup, jobInput(BIG, { freshness: { regen_allowed: false, regen_required: true } }));
     const error = await runWorker(setup, async () => {
       const bound = await waitForState(handle, (s) => s.binding !== null && s.status === 'running');
-      // Iteration 1 has loaded its pack and waits at the gate; only then damage the artifact.
-      await waitForRunningActivity(handle, 'invokeModel');
+      // Iteration 1 has loaded its pack (the provider was called) and waits at the gate; only then damage it.
+      await expect.poll(() => counter.calls, { timeout: 30_000 }).toBe(1);
       await writeFile(storeFile(setup.dir, bound.binding?.work_unit_pack_hash ?? ''), 'garbage');
       await openGate(setup.dir);
       return handle.result().catch((err: unknown) => err);
