@@ -80,22 +80,32 @@ function sortedCopy(value: unknown): unknown {
       if (proto !== Object.prototype && proto !== null) return NOT_FAST;
       const source = value as Record<string, unknown>;
       const keys = Object.keys(source);
-      let changed = !isSorted(keys);
-      if (changed) keys.sort();
-      const copies: unknown[] = [];
-      for (const key of keys) {
+      const sorted = isSorted(keys);
+      if (!sorted) keys.sort();
+      // Copies are kept only from the first child that changed: an in-order object whose children
+      // all come back as they were is used as it is, with nothing allocated but its key list.
+      let copies: unknown[] | undefined;
+      for (let i = 0; i < keys.length; i += 1) {
+        const key = keys[i] as string;
         const first = key.charCodeAt(0);
         if ((first >= 48 && first <= 57 && INDEX_LIKE.test(key)) || key === '__proto__' || !wellFormed(key)) return NOT_FAST;
         const item = source[key];
         if (item === undefined) return NOT_FAST;
         const copy = sortedCopy(item);
         if (copy === NOT_FAST) return NOT_FAST;
-        if (copy !== item) changed = true;
-        copies.push(copy);
+        if (copies) copies.push(copy);
+        else if (copy !== item) {
+          copies = [];
+          for (let j = 0; j < i; j += 1) copies.push(source[keys[j] as string]);
+          copies.push(copy);
+        }
       }
-      if (!changed) return value;
+      if (sorted && !copies) return value;
       const out: Record<string, unknown> = {};
-      for (let i = 0; i < keys.length; i += 1) out[keys[i] as string] = copies[i];
+      for (let i = 0; i < keys.length; i += 1) {
+        const key = keys[i] as string;
+        out[key] = copies ? copies[i] : source[key];
+      }
       return out;
     }
     default:

@@ -125,7 +125,8 @@ export const SourceId = z.string().superRefine((value, ctx) => {
 });
 export type SourceKind = 'role' | 'codex' | 'work-unit' | 'context' | 'file';
 
-export const Source = z.strictObject({ source_id: SourceId, source_hash: Sha256Hash });
+// Fields in canonical (sorted) order: parsed entries need no re-ordering copy when hashed.
+export const Source = z.strictObject({ source_hash: Sha256Hash, source_id: SourceId });
 export type Source = z.infer<typeof Source>;
 /** Sort key: `source_id`. */
 export const Sources = sortedSet(Source, (s) => s.source_id, 'source_id');
