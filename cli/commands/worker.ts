@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import type { Command } from 'commander';
-import { PackSchemaInvalid } from '../../shared/errors.js';
+import { PackSchemaInvalid, PackStoreUnavailable } from '../../shared/errors.js';
 import { openPackStore } from '../../shared/store/index.js';
 import { createContextPacksWorkers, DEFAULT_TASK_QUEUE, runAll, type ServeMode } from '../../workers/worker.js';
 import { temporalConnectConfig } from '../temporal-target.js';
@@ -78,6 +78,14 @@ export function registerWorker(program: Command): void {
       const workspaces = parseWorkspaces(options.workspace);
       // Open (and so check) the store spec now: a typo should stop the worker, not fail every job.
       const store = options.store !== undefined || process.env['CTXPACK_STORE'] ? openPackStore(options.store) : undefined;
+      if (serve === 'general' && store === undefined && Object.keys(workspaces).length === 0) {
+        // It would start, then fail every model call it takes: say so now.
+        throw new PackStoreUnavailable(
+          'a --serve general worker has no workspace, so it loads packs from a shared store, and none is configured',
+          'give it the store the workspace workers use: --store s3://bucket/prefix (or CTXPACK_STORE), or a shared file:DIR',
+          { option: '--store' },
+        );
+      }
       const { namespace, connectionOptions } = temporalConnectConfig();
       const connection = await NativeConnection.connect(connectionOptions);
       try {

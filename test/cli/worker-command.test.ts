@@ -28,6 +28,11 @@ describe('ctxpack worker', () => {
     expect(store.stderr).toContain('must not contain credentials');
     expect(store.stderr).not.toContain('hunter2');
 
+    const noStore = await runCtxpack(['worker', '--serve', 'general'], { env: { ...env, CTXPACK_STORE: '' } });
+    expect(noStore.code).toBe(4);
+    expect(noStore.stderr).toContain('loads packs from a shared store, and none is configured');
+    expect(noStore.stderr).toContain('--store s3://bucket/prefix');
+
     const cached = await runCtxpack(['worker', '--max-cached-workflows', '0'], { env });
     expect(cached.code).toBe(3);
     expect(cached.stderr).toContain('--max-cached-workflows "0" is not a positive whole number');
