@@ -15,7 +15,7 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { loadProviderRegistry, loadRoleDefinition } from '../shared/assemble/index.js';
 import { decodeUtf8, parseStructured } from '../shared/assemble/inputs.js';
-import { PackPathRejected } from '../shared/errors.js';
+import { ContextPackArtifactCorrupt, PackPathRejected } from '../shared/errors.js';
 import { sha256 } from '../shared/hash.js';
 import { loadRolePack, loadWorkUnitPack } from '../shared/pack-io.js';
 import { renderInvocation } from '../shared/projection.js';
@@ -135,6 +135,26 @@ async function applyWrite(workspace: Workspace, call: ToolCall): Promise<void> {
   await rename(temp, destination);
 }
 
+/**
+ * On the model side an artifact missing from the store most often means the workers do not share one
+ * store (the workspace worker wrote to its own): say so, naming this worker's store, and keep the
+ * error type, so the workflow's regenerate-once path still applies.
+ */
+async function fromSharedStore<T>(store: PackStore, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (err) {
+    if (!(err instanceof ContextPackArtifactCorrupt) || err.details['reason'] !== 'missing') throw err;
+    // An S3 store's name is safe for history; a file store's would be a host path.
+    const where = store.kind === 's3' ? store.describe() : 'a file store';
+    throw new ContextPackArtifactCorrupt(
+      `${err.message} this worker reads (${where})`,
+      'every worker that serves a job must use the same pack store: set the same --store / CTXPACK_STORE (s3://bucket/prefix, or a shared file:DIR) on all of them',
+      { ...err.details, store: store.kind },
+    );
+  }
+}
+
 function record(call: ToolCall, verdict: { allowed: boolean; rule?: string }): ToolCallRecord {
   return {
     tool: call.tool,
@@ -184,12 +204,12 @@ export function createInvokeActivities(resolvers: InvokeResolvers, providerFacto
       const store = await resolvers.store(input.workspace_id);
       const workspace = await resolvers.localWorkspace(input.workspace_id);
       return atBoundary(async () => {
-        const rolePack = await loadRolePack(store, input.binding.role_pack_hash);
-        const unitPack = await loadWorkUnitPack(store, input.binding.work_unit_pack_hash);
+        const rolePack = await fromSharedStore(store, () => loadRolePack(store, input.binding.role_pack_hash));
+        const unitPack = await fromSharedStore(store, () => loadWorkUnitPack(store, input.binding.work_unit_pack_hash));
         // Checked again here: this worker trusts only what the store's bytes say.
         const problems = packIdentityProblems(input, rolePack, unitPack.role_pack_hash);
         if (problems.length > 0) throw identityRefusal(input.seat.role, problems);
-        const snapshot = await loadRunArtifact(store, input.provider_snapshot_hash, ProviderSnapshot, 'provider snapshot');
+        const snapshot = await fromSharedStore(store, () => loadRunArtifact(store, input.provider_snapshot_hash, ProviderSnapshot, 'provider snapshot'));
         const { entry } = snapshot;
         if (entry.id !== input.seat.provider || !entry.models.some((m) => m.id === input.seat.model)) {
           throw identityRefusal(input.seat.role, [`provider snapshot is for "${entry.id}", which does not serve ${input.seat.model}@${input.seat.provider}`]);
