@@ -20,7 +20,8 @@
 import { z } from 'zod';
 import type { RenderedMessage } from '../../shared/render.js';
 import { ProviderError, type ModelProvider, type ModelRequest, type ModelResponse, type ToolCall } from './model-provider.js';
-import { decodeAnswer, endpoint, postJson, readApiKey, type AdapterConfig } from './http.js';
+import { decodeAnswer, endpoint, postJson, type AdapterConfig } from './http.js';
+import { bearerHeaders, OpenAIUsage, usageFrom } from './openai-format.js';
 import { toToolCall } from './tool-schemas.js';
 
 /** The line that opens a tool request block. */
@@ -28,17 +29,11 @@ export const TOOL_FENCE_OPEN = '```tool';
 /** The line that closes it. */
 export const TOOL_FENCE_CLOSE = '```';
 
-const TokenCount = z.number().int().nonnegative();
-
 /** The part of a Completions answer this adapter reads. */
 const CompletionAnswer = z.object({
   model: z.string().min(1).optional(),
   choices: z.array(z.object({ text: z.string() })).min(1),
-  usage: z.object({
-    prompt_tokens: TokenCount,
-    completion_tokens: TokenCount,
-    prompt_tokens_details: z.object({ cached_tokens: TokenCount.nullish() }).nullish(),
-  }),
+  usage: OpenAIUsage,
 });
 
 /** A block's object: exactly these keys, so a stray field is noticed rather than guessed at. */
@@ -104,21 +99,15 @@ export class CompletionProvider implements ModelProvider {
   }
 
   async complete(request: ModelRequest): Promise<ModelResponse> {
-    const key = readApiKey(this.config);
-    const headers: Record<string, string> = key !== undefined ? { authorization: `Bearer ${key}` } : {};
+    const headers = bearerHeaders(this.config);
     const raw = await postJson(this.config, endpoint(this.config.baseUrl, 'completions'), headers, completionBody(request, this.config.maxOutputTokens));
     const answer = decodeAnswer(this.config, CompletionAnswer, raw, 'completion');
     const text = (answer.choices[0] as (typeof answer.choices)[number]).text;
-    const cached = answer.usage.prompt_tokens_details?.cached_tokens;
     return {
       text,
       // A role without tools gets no tool calls, whatever the text looks like.
       toolCalls: request.allowedTools.length > 0 ? parseFencedToolCalls(this.id, text) : [],
-      usage: {
-        inputTokens: answer.usage.prompt_tokens,
-        outputTokens: answer.usage.completion_tokens,
-        ...(cached !== undefined && cached !== null ? { cachedInputTokens: cached } : {}),
-      },
+      usage: usageFrom(answer.usage),
       providerModel: answer.model ?? request.model,
     };
   }

@@ -6,10 +6,9 @@
 import { z } from 'zod';
 import type { ModelProvider, ModelRequest, ModelResponse, ToolCall } from './model-provider.js';
 import { ProviderError } from './model-provider.js';
-import { decodeAnswer, endpoint, postJson, readApiKey, type AdapterConfig } from './http.js';
+import { decodeAnswer, endpoint, postJson, type AdapterConfig } from './http.js';
+import { bearerHeaders, OpenAIUsage, usageFrom } from './openai-format.js';
 import { toolSchemasFor, toToolCall } from './tool-schemas.js';
-
-const TokenCount = z.number().int().nonnegative();
 
 /** The part of a Chat Completions answer this adapter reads; everything else is ignored. */
 const ChatAnswer = z.object({
@@ -34,11 +33,7 @@ const ChatAnswer = z.object({
       }),
     )
     .min(1),
-  usage: z.object({
-    prompt_tokens: TokenCount,
-    completion_tokens: TokenCount,
-    prompt_tokens_details: z.object({ cached_tokens: TokenCount.nullish() }).nullish(),
-  }),
+  usage: OpenAIUsage,
 });
 
 /** The Chat Completions request body for `request`: exactly the rendered messages, plus tool definitions. */
@@ -75,8 +70,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
   }
 
   async complete(request: ModelRequest): Promise<ModelResponse> {
-    const key = readApiKey(this.config);
-    const headers: Record<string, string> = key !== undefined ? { authorization: `Bearer ${key}` } : {};
+    const headers = bearerHeaders(this.config);
     const raw = await postJson(this.config, endpoint(this.config.baseUrl, 'chat/completions'), headers, chatCompletionsBody(request));
     const answer = decodeAnswer(this.config, ChatAnswer, raw, 'chat completion');
     // `.min(1)` above guarantees the first choice.
@@ -84,15 +78,10 @@ export class OpenAICompatibleProvider implements ModelProvider {
     const toolCalls: ToolCall[] = (message.tool_calls ?? []).map(({ function: fn }) =>
       toToolCall(this.id, fn.name, parseArguments(this.id, fn.name, fn.arguments)),
     );
-    const cached = answer.usage.prompt_tokens_details?.cached_tokens;
     return {
       text: message.content ?? '',
       toolCalls,
-      usage: {
-        inputTokens: answer.usage.prompt_tokens,
-        outputTokens: answer.usage.completion_tokens,
-        ...(cached !== undefined && cached !== null ? { cachedInputTokens: cached } : {}),
-      },
+      usage: usageFrom(answer.usage),
       providerModel: answer.model ?? request.model,
     };
   }
