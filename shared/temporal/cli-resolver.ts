@@ -152,7 +152,8 @@ export async function probe(candidate: string, source: TemporalCliSource): Promi
   }
 }
 
-async function isExecutable(file: string): Promise<boolean> {
+/** True when `file` exists and this process may execute it. */
+export async function isExecutable(file: string): Promise<boolean> {
   try {
     await access(file, fsConstants.X_OK);
     return true;

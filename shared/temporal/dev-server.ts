@@ -6,7 +6,10 @@ import { createServer } from 'node:net';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { CtxPackError } from '../errors.js';
 import { CTXPACK_SEARCH_ATTRIBUTES } from '../search-attributes.js';
+import { freePort } from '../free-port.js';
 import { resolveTemporalCli, type TemporalCli } from './cli-resolver.js';
+
+export { freePort };
 
 export interface DevServerOptions {
   /** SQLite file to persist to; omitted means in-memory (history is lost when the server stops). */
@@ -87,16 +90,3 @@ function isFree(port: number): Promise<boolean> {
   });
 }
 
-/** A port the OS says is free right now (the server binds it a moment later). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}

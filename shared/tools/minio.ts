@@ -11,15 +11,16 @@
  * Pre-build (CI, or once by hand): `node --import tsx shared/tools/minio.ts --install`.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { constants as fsConstants } from 'node:fs';
-import { access, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { defaultToolsDir } from '../temporal/cli-resolver.js';
+import { defaultToolsDir, isExecutable } from '../temporal/cli-resolver.js';
+import { freePort } from '../free-port.js';
+
+export { freePort };
 
 const run = promisify(execFile);
 
@@ -413,22 +414,6 @@ async function terminate(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/**
- * A port that was free on 127.0.0.1 a moment ago (the OS picks it). Also used by tests for an
- * endpoint nobody listens on.
- */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('no port assigned'))));
-    });
-  });
-}
-
 // ---------------------------------------------------------------------------------------------
 
 function isAlive(pid: number): boolean {
@@ -437,15 +422,6 @@ function isAlive(pid: number): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function isExecutable(file: string): Promise<boolean> {
-  try {
-    await access(file, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
   }
 }
 
