@@ -9,32 +9,20 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Seat } from '../../shared/schema/governed-job.js';
-import { WORKSPACE_ID, invokeOnce, setupJob } from '../support/governed.js';
-import { CLOUD_KEY_ENV, HTTP_CLOUD, HTTP_LARGE, useHttpProviders } from '../support/http-providers.js';
-import { WORK_UNIT } from '../support/workspace.js';
-import { startFakeProvider, type FakeProvider } from './support/fake-provider.js';
-import { anthropicAnswer, FAKE_ANTHROPIC_KEY, openaiAnswer } from './support/wire.js';
+import { bindAndInvoke, setupJob } from '../support/governed.js';
+import { HTTP_CLOUD, HTTP_LARGE, useFakeProviders, useHttpProviders } from '../support/http-providers.js';
+import { anthropicAnswer, openaiAnswer } from './support/wire.js';
 
-let openai: FakeProvider;
-let anthropic: FakeProvider;
+const fakes = useFakeProviders();
 const exporter = new InMemorySpanExporter();
 const tracing = new BasicTracerProvider();
 
 beforeAll(async () => {
   tracing.addSpanProcessor(new SimpleSpanProcessor(exporter));
   tracing.register({ contextManager: new AsyncLocalStorageContextManager().enable() });
-  openai = await startFakeProvider();
-  anthropic = await startFakeProvider({ apiKey: FAKE_ANTHROPIC_KEY });
-  // The default provider factory reads keys from process.env at call time; only for this file's run.
-  process.env[CLOUD_KEY_ENV] = FAKE_ANTHROPIC_KEY;
 });
 
 afterAll(async () => {
-  delete process.env[CLOUD_KEY_ENV];
-  expect(openai.violations).toEqual([]);
-  expect(anthropic.violations).toEqual([]);
-  await openai.close();
-  await anthropic.close();
   await tracing.shutdown();
 });
 
@@ -42,24 +30,9 @@ afterAll(async () => {
 async function invoke(label: string, seat: Seat): Promise<{ usage: Record<string, number>; span: ReadableSpan }> {
   exporter.reset();
   const setup = await setupJob(label);
+  const { openai, anthropic } = fakes();
   await useHttpProviders(setup.dir, { small: openai.origin, large: openai.origin, cloud: anthropic.origin });
-  const { binding } = await setup.activities.bindPacks({
-    workspace_id: WORKSPACE_ID,
-    work_unit: WORK_UNIT,
-    role: 'coder',
-    model: { model: seat.model, provider: seat.provider },
-    freshness: { regen_allowed: true, regen_required: false },
-  });
-  const result = await invokeOnce(setup.activities, {
-    workspace_id: WORKSPACE_ID,
-    workflow_id: `cache-${label}`,
-    run_id: 'run',
-    micro_task: 'MT-7.1',
-    iteration: 1,
-    seat,
-    binding,
-    cloud_consent: seat.provider === HTTP_CLOUD.provider,
-  });
+  const { result } = await bindAndInvoke(setup, seat, { workflowId: `cache-${label}`, cloudConsent: seat.provider === HTTP_CLOUD.provider });
   await tracing.forceFlush();
   const spans = exporter.getFinishedSpans().filter((span) => span.name === `chat ${seat.model}`);
   expect(spans).toHaveLength(1);
@@ -68,7 +41,7 @@ async function invoke(label: string, seat: Seat): Promise<{ usage: Record<string
 
 describe('cached input tokens, recorded from the wire', () => {
   it('records Anthropic cache_read_input_tokens, counted inside input_tokens', async () => {
-    anthropic.answer(() => anthropicAnswer({ inputTokens: 180, cacheRead: 1024, cacheCreation: 40, outputTokens: 12 }));
+    fakes().anthropic.answer(() => anthropicAnswer({ inputTokens: 180, cacheRead: 1024, cacheCreation: 40, outputTokens: 12 }));
     const { usage, span } = await invoke('cache-anthropic', HTTP_CLOUD);
     // Anthropic's input_tokens leaves cached and cache-written tokens out; the record counts every prompt token.
     expect(usage).toEqual({ input_tokens: 180 + 1024 + 40, output_tokens: 12, cached_input_tokens: 1024 });
@@ -81,7 +54,7 @@ describe('cached input tokens, recorded from the wire', () => {
   });
 
   it('records OpenAI usage.prompt_tokens_details.cached_tokens', async () => {
-    openai.answer(() => openaiAnswer({ promptTokens: 1500, cachedTokens: 1280, completionTokens: 9 }));
+    fakes().openai.answer(() => openaiAnswer({ promptTokens: 1500, cachedTokens: 1280, completionTokens: 9 }));
     const { usage, span } = await invoke('cache-openai', HTTP_LARGE);
     expect(usage).toEqual({ input_tokens: 1500, output_tokens: 9, cached_input_tokens: 1280 });
     expect(span.attributes).toMatchObject({
@@ -92,17 +65,17 @@ describe('cached input tokens, recorded from the wire', () => {
   });
 
   it('records a reported zero, and nothing at all when the provider does not say', async () => {
-    openai.answer(() => openaiAnswer({ promptTokens: 700, cachedTokens: 0 }));
+    fakes().openai.answer(() => openaiAnswer({ promptTokens: 700, cachedTokens: 0 }));
     const zero = await invoke('cache-zero', HTTP_LARGE);
     expect(zero.usage['cached_input_tokens']).toBe(0);
     expect(zero.span.attributes['gen_ai.usage.cache_read.input_tokens']).toBe(0);
 
-    openai.answer(() => openaiAnswer({ promptTokens: 700 }));
+    fakes().openai.answer(() => openaiAnswer({ promptTokens: 700 }));
     const silent = await invoke('cache-silent', HTTP_LARGE);
     expect(silent.usage).toEqual({ input_tokens: 700, output_tokens: 7 });
     expect(silent.span.attributes).not.toHaveProperty('gen_ai.usage.cache_read.input_tokens');
 
-    anthropic.answer(() => anthropicAnswer({ inputTokens: 300 }));
+    fakes().anthropic.answer(() => anthropicAnswer({ inputTokens: 300 }));
     const anthropicSilent = await invoke('cache-anthropic-silent', HTTP_CLOUD);
     expect(anthropicSilent.usage).toEqual({ input_tokens: 300, output_tokens: 9 });
     expect(anthropicSilent.span.attributes).not.toHaveProperty('gen_ai.usage.cache_read.input_tokens');

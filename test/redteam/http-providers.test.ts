@@ -8,36 +8,18 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Seat } from '../../shared/schema/governed-job.js';
 import type { FakeProvider, RecordedRequest, Reply } from '../providers/support/fake-provider.js';
-import { startFakeProvider } from '../providers/support/fake-provider.js';
 import { FAKE_ANTHROPIC_KEY } from '../providers/support/wire.js';
-import { WORKSPACE_ID, invokeOnce, setupJob } from '../support/governed.js';
-import { CLOUD_KEY_ENV, HTTP_CLOUD, HTTP_LARGE, hostPaths, toolAnswer, useHttpProviders, type ToolRequest } from '../support/http-providers.js';
-import { WORK_UNIT } from '../support/workspace.js';
-import { HOSTILE_CALLS, ROLE_CLAIM_TEXT } from './cases.js';
+import { bindAndInvoke, setupJob } from '../support/governed.js';
+import { HTTP_CLOUD, HTTP_LARGE, hostPaths, toolAnswer, useFakeProviders, useHttpProviders, type ToolRequest } from '../support/http-providers.js';
+import { expectDenied, HOSTILE_CALLS, ROLE_CLAIM_TEXT } from './cases.js';
 
 /** A secret planted in the notes: the pack builder must redact it before any request is built. */
 const PLANTED_SECRET = ['glpat', '-', 'Rt7kQ2mZp9XwL4vN8bYc'].join('');
 
-let openai: FakeProvider;
-let anthropic: FakeProvider;
-
-beforeAll(async () => {
-  openai = await startFakeProvider();
-  anthropic = await startFakeProvider({ apiKey: FAKE_ANTHROPIC_KEY });
-  // The default provider factory reads the cloud key from process.env at call time; only for this file.
-  process.env[CLOUD_KEY_ENV] = FAKE_ANTHROPIC_KEY;
-});
-
-afterAll(async () => {
-  delete process.env[CLOUD_KEY_ENV];
-  expect(openai.violations).toEqual([]);
-  expect(anthropic.violations).toEqual([]);
-  await openai.close();
-  await anthropic.close();
-});
+const fakes = useFakeProviders();
 
 interface WireProvider {
   readonly name: string;
@@ -47,41 +29,24 @@ interface WireProvider {
 }
 
 const PROVIDERS: readonly WireProvider[] = [
-  { name: 'the OpenAI-compatible fake (local)', api: 'openai-compatible', seat: HTTP_LARGE, server: () => openai },
-  { name: 'the Anthropic fake (cloud, with consent)', api: 'anthropic', seat: HTTP_CLOUD, server: () => anthropic },
+  { name: 'the OpenAI-compatible fake (local)', api: 'openai-compatible', seat: HTTP_LARGE, server: () => fakes().openai },
+  { name: 'the Anthropic fake (cloud, with consent)', api: 'anthropic', seat: HTTP_CLOUD, server: () => fakes().anthropic },
 ];
-
-async function snapshot(dir: string, rel: string | undefined): Promise<string | null> {
-  if (!rel) return null;
-  return readFile(path.join(dir, rel), 'utf8').catch(() => null);
-}
 
 /** One real invocation on `provider`'s seat whose fake answers `reply`; returns it and the one request sent. */
 async function invokeWith(label: string, provider: WireProvider, reply: Reply, prepare?: (dir: string) => Promise<void>) {
   const setup = await setupJob(label);
+  const { openai, anthropic } = fakes();
   await useHttpProviders(setup.dir, { small: openai.origin, large: openai.origin, cloud: anthropic.origin });
   const notes = path.join(setup.dir, 'docs/notes/wp-7.md');
   await writeFile(notes, (await readFile(notes, 'utf8')).replace('## Facts\n', `## Facts\n- The deploy token is ${PLANTED_SECRET} for now.\n`));
   await prepare?.(setup.dir);
-  const { binding } = await setup.activities.bindPacks({
-    workspace_id: WORKSPACE_ID,
-    work_unit: WORK_UNIT,
-    role: 'coder',
-    model: { model: provider.seat.model, provider: provider.seat.provider },
-    freshness: { regen_allowed: true, regen_required: false },
-  });
   const server = provider.server();
   server.answer(() => reply);
   const start = server.requests.length;
-  const result = await invokeOnce(setup.activities, {
-    workspace_id: WORKSPACE_ID,
-    workflow_id: `redteam-http-${label}`,
-    run_id: 'run',
-    micro_task: 'MT-7.1',
-    iteration: 1,
-    seat: provider.seat,
-    binding,
-    cloud_consent: provider.api === 'anthropic',
+  const { binding, result } = await bindAndInvoke(setup, provider.seat, {
+    workflowId: `redteam-http-${label}`,
+    cloudConsent: provider.api === 'anthropic',
   });
   const sent = server.requests.slice(start);
   expect(sent).toHaveLength(1);
@@ -102,17 +67,8 @@ for (const provider of PROVIDERS) {
   describe(`red team over HTTP, ${provider.name}: hostile tool requests are denied, recorded and never executed`, () => {
     for (const [index, testCase] of HOSTILE_CALLS.entries()) {
       it(`denies ${testCase.name}`, async () => {
-        let before: string | null = null;
         const reply = toolAnswer(provider.api, 'Done as asked.', [testCase.call as ToolRequest]);
-        const { setup, result } = await invokeWith(`rt-http-${provider.api}-${index}`, provider, reply, async (dir) => {
-          await testCase.prepare?.(dir);
-          before = await snapshot(dir, testCase.untouched);
-        });
-        expect(result.tool_calls).toEqual([
-          { tool: testCase.call.tool, ...(testCase.call.path !== undefined ? { path: testCase.call.path } : {}), allowed: false, rule: testCase.rule },
-        ]);
-        expect(await snapshot(setup.dir, testCase.untouched)).toBe(before);
-        if (testCase.prepare) expect(await readFile(path.join(path.dirname(setup.dir), 'outside.js'), 'utf8')).toBe('original');
+        await expectDenied(testCase, (prepare) => invokeWith(`rt-http-${provider.api}-${index}`, provider, reply, prepare));
       });
     }
 

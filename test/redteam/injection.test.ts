@@ -14,35 +14,15 @@ import { assemblePacks } from '../../shared/assemble/index.js';
 import { PackPathRejected, PackSchemaInvalid } from '../../shared/errors.js';
 import { renderPacks } from '../../shared/render.js';
 import { Workspace } from '../../shared/workspace-fs.js';
-import { BIG, WORKSPACE_ID, invokeOnce, setupJob, writeScript } from '../support/governed.js';
+import { BIG, WORKSPACE_ID, bindAndInvoke, bindSeat, setupJob, writeScript } from '../support/governed.js';
 import { WORK_UNIT } from '../support/workspace.js';
-import { HOSTILE_CALLS, ROLE_CLAIM_TEXT, type ToolCase } from './cases.js';
-
-async function snapshot(dir: string, rel: string | undefined): Promise<string | null> {
-  if (!rel) return null;
-  return readFile(path.join(dir, rel), 'utf8').catch(() => null);
-}
+import { expectDenied, HOSTILE_CALLS, ROLE_CLAIM_TEXT, type ToolCase } from './cases.js';
 
 async function invokeWith(label: string, answer: { text?: string; tool_calls?: ToolCase['call'][] }, prepare?: (dir: string) => Promise<void>) {
   const setup = await setupJob(label);
   await writeScript(setup.dir, stringify({ schema_version: 1, responses: [{ when: {}, text: answer.text ?? 'ok', tool_calls: answer.tool_calls ?? [] }] }));
   await prepare?.(setup.dir);
-  const { binding } = await setup.activities.bindPacks({
-    workspace_id: WORKSPACE_ID,
-    work_unit: WORK_UNIT,
-    role: 'coder',
-    freshness: { regen_allowed: true, regen_required: false },
-  });
-  const result = await invokeOnce(setup.activities, {
-    workspace_id: WORKSPACE_ID,
-    workflow_id: `redteam-${label}`,
-    run_id: 'run',
-    micro_task: 'MT-7.1',
-    iteration: 1,
-    seat: BIG,
-    binding,
-    cloud_consent: false,
-  });
+  const { binding, result } = await bindAndInvoke(setup, BIG, { workflowId: `redteam-${label}` });
   return { setup, binding, result };
 }
 
@@ -50,16 +30,7 @@ describe('red team: hostile tool requests from model output are denied, recorded
   for (const testCase of HOSTILE_CALLS) {
     it(`denies ${testCase.name}`, async () => {
       const label = `rt-${HOSTILE_CALLS.indexOf(testCase)}`;
-      let before: string | null = null;
-      const { setup, result } = await invokeWith(label, { tool_calls: [testCase.call] }, async (dir) => {
-        await testCase.prepare?.(dir);
-        before = await snapshot(dir, testCase.untouched);
-      });
-      expect(result.tool_calls).toEqual([
-        { tool: testCase.call.tool, ...(testCase.call.path !== undefined ? { path: testCase.call.path } : {}), allowed: false, rule: testCase.rule },
-      ]);
-      expect(await snapshot(setup.dir, testCase.untouched)).toBe(before);
-      if (testCase.prepare) expect(await readFile(path.join(path.dirname(setup.dir), 'outside.js'), 'utf8')).toBe('original');
+      await expectDenied(testCase, (prepare) => invokeWith(label, { tool_calls: [testCase.call] }, prepare));
     });
   }
 
@@ -121,7 +92,7 @@ describe('red team: instructions planted in workspace content stay data', () => 
 
   it('verifies with the commands in the stored pack, even after the work-unit file was edited', async () => {
     const setup = await setupJob('rt-verify');
-    const { binding } = await setup.activities.bindPacks({ workspace_id: WORKSPACE_ID, work_unit: WORK_UNIT, role: 'coder', freshness: { regen_allowed: true, regen_required: false } });
+    const binding = await bindSeat(setup);
     const unit = path.join(setup.dir, WORK_UNIT);
     await writeFile(unit, (await readFile(unit, 'utf8')).replace('argv: [node, --test, test/config.test.js]', 'argv: [touch, pwned]'));
     const verdict = await setup.activities.verifyMicroTask({ workspace_id: WORKSPACE_ID, work_unit_pack_hash: binding.work_unit_pack_hash, micro_task: 'MT-7.1' });

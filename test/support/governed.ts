@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createActivities, type CreateActivitiesOptions, type InvokeModelInput, type InvokeModelResult } from '../../activities/index.js';
-import type { GovernedJobInput, Seat, SwapRequest } from '../../shared/schema/governed-job.js';
+import type { GovernedJobInput, PackBinding, Seat, SwapRequest } from '../../shared/schema/governed-job.js';
 import { governedJob, packState, type PackState } from '../../workflows/governed-job.js';
 import { testTemporal, uniqueTaskQueue, withWorker } from './temporal.js';
 import { copyExampleWorkspace, WORK_UNIT } from './workspace.js';
@@ -30,6 +30,38 @@ export async function setupJob(label: string, options: Partial<CreateActivitiesO
     workflowId: `job-${label}-${randomUUID()}`,
     activities: createActivities({ workspaces: { [WORKSPACE_ID]: dir }, ...options }),
   };
+}
+
+/** Binds packs for `seat`'s role as the workflow does at job start (the seat's context window applies). */
+export async function bindSeat(setup: JobSetup, seat: Seat = BIG): Promise<PackBinding> {
+  const { binding } = await setup.activities.bindPacks({
+    workspace_id: WORKSPACE_ID,
+    work_unit: WORK_UNIT,
+    role: seat.role,
+    model: { model: seat.model, provider: seat.provider },
+    freshness: { regen_allowed: true, regen_required: false },
+  });
+  return binding;
+}
+
+/** Binds for `seat`, then invokes it once on micro-task MT-7.1 (see {@link invokeOnce}). */
+export async function bindAndInvoke(
+  setup: JobSetup,
+  seat: Seat,
+  options: { readonly workflowId: string; readonly cloudConsent?: boolean },
+): Promise<{ binding: PackBinding; result: InvokeModelResult }> {
+  const binding = await bindSeat(setup, seat);
+  const result = await invokeOnce(setup.activities, {
+    workspace_id: WORKSPACE_ID,
+    workflow_id: options.workflowId,
+    run_id: 'run',
+    micro_task: 'MT-7.1',
+    iteration: 1,
+    seat,
+    binding,
+    cloud_consent: options.cloudConsent ?? false,
+  });
+  return { binding, result };
 }
 
 /**

@@ -15,8 +15,9 @@ import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { ScriptFile } from '../../activities/providers/scripted.js';
 import type { Seat } from '../../shared/schema/governed-job.js';
-import type { RecordedRequest, Reply } from '../providers/support/fake-provider.js';
-import { anthropicAnswer, openaiAnswer } from '../providers/support/wire.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { startFakeProvider, type FakeProvider, type RecordedRequest, type Reply } from '../providers/support/fake-provider.js';
+import { anthropicAnswer, FAKE_ANTHROPIC_KEY, openaiAnswer } from '../providers/support/wire.js';
 import { EXAMPLE_WORKSPACE } from './workspace.js';
 
 export const HTTP_SMALL: Seat = { role: 'coder', model: 'tiny-coder-1b', provider: 'local-small' };
@@ -28,6 +29,30 @@ export const HTTP_CLOUD: Seat = { role: 'coder', model: 'frontier-coder', provid
  * default provider factory reads keys there, at call time) and delete it afterwards.
  */
 export const CLOUD_KEY_ENV = 'CTXPACK_TEST_ANTHROPIC_KEY';
+
+/**
+ * Starts an OpenAI-compatible and an Anthropic fake for the test file (the cloud key set on
+ * process.env only meanwhile), and at the end checks neither saw a request it refused.
+ */
+export function useFakeProviders(): () => { openai: FakeProvider; anthropic: FakeProvider } {
+  let servers: { openai: FakeProvider; anthropic: FakeProvider } | undefined;
+  beforeAll(async () => {
+    servers = { openai: await startFakeProvider(), anthropic: await startFakeProvider({ apiKey: FAKE_ANTHROPIC_KEY }) };
+    // The default provider factory reads keys from process.env at call time; only for this file's run.
+    process.env[CLOUD_KEY_ENV] = FAKE_ANTHROPIC_KEY;
+  });
+  afterAll(async () => {
+    delete process.env[CLOUD_KEY_ENV];
+    expect(servers?.openai.violations).toEqual([]);
+    expect(servers?.anthropic.violations).toEqual([]);
+    await servers?.openai.close();
+    await servers?.anthropic.close();
+  });
+  return () => {
+    if (!servers) throw new Error('the fake providers are not running (did beforeAll fail?)');
+    return servers;
+  };
+}
 
 export interface HttpRegistry {
   /** Origin (`http://127.0.0.1:<port>`) of the OpenAI-compatible server behind local-small. */

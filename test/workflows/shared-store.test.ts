@@ -9,8 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { FilePackStore } from '../../shared/store/index.js';
-import { BIG, WORKSPACE_ID, setupJob } from '../support/governed.js';
-import { WORK_UNIT } from '../support/workspace.js';
+import { BIG, WORKSPACE_ID, bindSeat, setupJob } from '../support/governed.js';
 
 describe('workers that do not share a pack store', () => {
   it('refuses the model call with ContextPackArtifactCorrupt naming the fix, not a host path', async () => {
@@ -23,12 +22,7 @@ describe('workers that do not share a pack store', () => {
       store: new FilePackStore(otherDir),
       providerFactory: async () => ({ id: 'never', complete: async () => ((calls += 1), { text: '', toolCalls: [], usage: { inputTokens: 0, outputTokens: 0 }, providerModel: 'x' }) }),
     });
-    const { binding } = await setup.activities.bindPacks({
-      workspace_id: WORKSPACE_ID,
-      work_unit: WORK_UNIT,
-      role: 'coder',
-      freshness: { regen_allowed: true, regen_required: false },
-    });
+    const binding = await bindSeat(setup, BIG);
     const prepared = await setup.activities.prepareInvocation({ workspace_id: WORKSPACE_ID, seat: BIG, binding, cloud_consent: false });
     const error = await general
       .invokeModel({
