@@ -9,6 +9,7 @@ import { openPackStore, S3PackStore, type PackStore } from '../../shared/store/i
 import { ExitCode } from '../exit-codes.js';
 import { printJson, printTable, style } from '../output.js';
 import { temporalAddress, uiUrlFor } from '../temporal-target.js';
+import { checkLocalModel, printLocalModel, type LocalModelReport } from './doctor-local-model.js';
 
 export interface DoctorReport {
   node: string;
@@ -18,6 +19,8 @@ export interface DoctorReport {
   ui: string;
   /** The pack store workers and commands here would use, and whether it answers. */
   store: { spec: string; kind: 'file' | 's3' | null; reachable: boolean; error?: string; fix?: string };
+  /** The optional local model server (llama-server + Gemma 3 270M) for the real-model tests and demo. */
+  localModel: LocalModelReport;
 }
 
 export function registerDoctor(program: Command): void {
@@ -57,6 +60,7 @@ export async function diagnose(options: { install: boolean; store?: string }): P
     server: { address, ...(await reachable(address)) },
     ui: uiUrlFor(address),
     store: await checkStore(options.store),
+    localModel: await checkLocalModel(),
   };
 }
 
@@ -116,4 +120,5 @@ function printHuman(report: DoctorReport): void {
   ]);
   if (report.store.error) process.stderr.write(`ctxpack: pack store: ${report.store.error}\n  fix: ${report.store.fix ?? ''}\n`);
   if (cli.error) process.stderr.write(`ctxpack: ${cli.error}\n  fix: ${cli.fix ?? ''}\n`);
+  printLocalModel(report.localModel);
 }
