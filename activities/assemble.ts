@@ -3,6 +3,8 @@
  * swap. They return hashes, store refs, sizes and counts: never pack bodies, which stay in the store.
  */
 import { assembleAndStore, listRoleIds, loadProviderRegistry, loadRoleDefinition, loadWorkUnit, loadWorkspaceSettings, type StoredPacks } from '../shared/assemble/index.js';
+import type { WorkUnitPackOptions } from '../shared/assemble/index.js';
+import type { RequestFit } from '../shared/schema/providers.js';
 import { decideFreshness, findStaleSources } from '../shared/freshness.js';
 import { loadRolePack, loadWorkUnitPack } from '../shared/pack-io.js';
 import { droppedRestrictions } from '../shared/restrictions.js';
@@ -89,13 +91,16 @@ async function bindPinned(
 }
 
 /** The model's context window from the workspace's provider registry, if it lists the model. */
-async function contextWindowFor(workspace: Workspace, provider: string, model: string): Promise<number | undefined> {
+async function contextWindowFor(workspace: Workspace, provider: string, model: string): Promise<{ contextWindow: number; requestFit?: RequestFit } | undefined> {
   const registry = await loadProviderRegistry(workspace);
-  return registry?.value.providers.find((p) => p.id === provider)?.models.find((m) => m.id === model)?.context_window;
+  const entry = registry?.value.providers.find((p) => p.id === provider)?.models.find((m) => m.id === model);
+  if (!entry) return undefined;
+  return { contextWindow: entry.context_window, ...(entry.request_fit ? { requestFit: entry.request_fit } : {}) };
 }
 
-function contextWindowOption(contextWindow: number | undefined): { contextWindow?: number } {
-  return contextWindow === undefined ? {} : { contextWindow };
+/** The model's window (and RequestFit, when the registry gives one) as pack-builder options. */
+function contextWindowOption(fit: { contextWindow: number; requestFit?: RequestFit } | undefined): WorkUnitPackOptions {
+  return fit ?? {};
 }
 
 type RebuildReason = SwapPacksResult['result']['rebuild_reasons'][number];

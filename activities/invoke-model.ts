@@ -19,6 +19,7 @@ import { ContextPackArtifactCorrupt, PackPathRejected } from '../shared/errors.j
 import { sha256 } from '../shared/hash.js';
 import { loadRolePack, loadWorkUnitPack } from '../shared/pack-io.js';
 import { renderInvocation } from '../shared/projection.js';
+import { estimateMessages } from '../shared/request-fit.js';
 import { parseOrThrow } from '../shared/schema/parse.js';
 import type { RoleContextPack } from '../shared/schema/role-pack.js';
 import type { PackStore } from '../shared/store/index.js';
@@ -216,6 +217,7 @@ export function createInvokeActivities(resolvers: InvokeResolvers, providerFacto
         }
         if (entry.kind === 'cloud' && !input.cloud_consent) throw consentRefusal(entry.id);
 
+        const fit = entry.models.find((m) => m.id === input.seat.model)?.request_fit;
         // Cloud providers get the projection (RT-LEAK-001): local-only items removed, secrets re-scrubbed.
         const { rendering, projection } = await renderInvocation(
           {
@@ -227,15 +229,18 @@ export function createInvokeActivities(resolvers: InvokeResolvers, providerFacto
             ...(input.feedback !== undefined ? { feedback: input.feedback } : {}),
           },
           entry.kind,
+          fit,
         );
+        const estimatedInputTokens = estimateMessages(rendering.messages);
         const provider = await providerFactory(snapshot, workspace ? { exists: (file) => workspace.exists(file) } : {});
         let response;
         try {
-          response = await withModelSpan(input, entry, { renderHash: rendering.render_hash, location: entry.kind }, () =>
+          response = await withModelSpan(input, entry, { renderHash: rendering.render_hash, location: entry.kind, estimatedInputTokens }, () =>
             provider.complete({
               model: input.seat.model,
               messages: rendering.messages,
               allowedTools: rolePack.allowed_tools,
+              ...(fit ? { maxOutputTokens: fit.answer_tokens } : {}),
               context: { role: input.seat.role, microTask: input.micro_task, iteration: input.iteration },
             }),
           );
@@ -290,6 +295,10 @@ export function createInvokeActivities(resolvers: InvokeResolvers, providerFacto
             input_tokens: response.usage.inputTokens,
             output_tokens: response.usage.outputTokens,
             ...(cachedInputTokens !== undefined ? { cached_input_tokens: cachedInputTokens } : {}),
+            // Next to the server's count (input_tokens): the project's own estimate, and the template
+            // overhead the registry reserves, so a RequestFit margin that is too small is visible.
+            estimated_input_tokens: estimatedInputTokens,
+            ...(fit ? { template_overhead_tokens: fit.template_overhead_tokens } : {}),
           },
         };
       });

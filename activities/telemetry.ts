@@ -23,6 +23,8 @@ const PROVIDER_NAMES: Record<ProviderEntry['api'], string> = {
 export interface CallIdentity {
   readonly renderHash: string;
   readonly location: 'local' | 'cloud';
+  /** The estimator's count of the rendered messages, to compare with the provider's input_tokens. */
+  readonly estimatedInputTokens?: number;
 }
 
 export async function withModelSpan(
@@ -43,6 +45,7 @@ export async function withModelSpan(
     'ctxpack.render_hash': identity.renderHash,
     'ctxpack.micro_task': input.micro_task,
     'ctxpack.iteration': input.iteration,
+    ...(identity.estimatedInputTokens !== undefined ? { 'ctxpack.estimated_input_tokens': identity.estimatedInputTokens } : {}),
   };
   return tracer.startActiveSpan(`chat ${input.seat.model}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
     try {

@@ -113,6 +113,10 @@ export interface InvokeModelResult {
     readonly output_tokens: number;
     /** Prompt tokens served from the provider's cache (the byte-stable role prefix), when it reports them. */
     readonly cached_input_tokens?: number;
+    /** The project's own (estimator) count of the rendered messages; `input_tokens` is the provider's. */
+    readonly estimated_input_tokens?: number;
+    /** The chat-template tokens the model's registry entry reserves (request_fit), when it has one. */
+    readonly template_overhead_tokens?: number;
   };
 }
 

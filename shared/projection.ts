@@ -9,6 +9,8 @@ import { sha256 } from './hash.js';
 import { redactSecrets } from './redact/index.js';
 import { renderPacks, type RenderedMessage, type Rendering, type RenderTarget } from './render.js';
 import type { WorkUnitContextPack } from './schema/work-unit-pack.js';
+import type { RequestFit } from './schema/providers.js';
+import { fitFeedback } from './request-fit.js';
 
 export interface Projection {
   /** Payload items removed because they are local-only: their ids (content hashes), sorted. */
@@ -52,9 +54,12 @@ export async function scrubMessages(messages: readonly RenderedMessage[]): Promi
  * `ctxpack replay --show`, so a replay reproduces exactly what was sent.
  */
 export async function renderInvocation(
-  target: RenderTarget,
+  requested: RenderTarget,
   location: 'local' | 'cloud',
+  /** The model's RequestFit: feedback is cut to its reserve (see request-fit.ts). */
+  fit?: RequestFit,
 ): Promise<{ rendering: Rendering; projection?: Projection }> {
+  const target = fit && requested.feedback !== undefined ? { ...requested, feedback: fitFeedback(requested.feedback, fit) } : requested;
   if (location === 'local') return { rendering: renderPacks(target) };
   const projected = projectForCloud(target.workUnitPack);
   const draft = renderPacks({ ...target, workUnitPack: projected.pack });

@@ -58,22 +58,26 @@ export function readApiKey(config: AdapterConfig): string | undefined {
   return key;
 }
 
-/** The error type token of an error answer (`{error: {type|code}}`), when it is a short identifier. */
-function errorToken(text: string): string | undefined {
+/** The error type tokens of an error answer (`{error: {type, code}}`), those that are short identifiers. */
+function errorTokens(text: string): string[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    return undefined;
+    return [];
   }
   const error = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>)['error'] : undefined;
-  if (typeof error !== 'object' || error === null) return undefined;
+  if (typeof error !== 'object' || error === null) return [];
+  const tokens: string[] = [];
   for (const field of ['type', 'code']) {
     const value = (error as Record<string, unknown>)[field];
-    if (typeof value === 'string' && /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/.test(value)) return value;
+    if (typeof value === 'string' && /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/.test(value)) tokens.push(value);
   }
-  return undefined;
+  return tokens;
 }
+
+/** Error type tokens that mean "prompt longer than the context window". */
+const CONTEXT_WINDOW_TOKENS = new Set(['exceed_context_size_error', 'context_length_exceeded']);
 
 /** The ProviderError for a non-2xx answer. */
 function statusError(providerId: string, status: number, body: string, retryAfter: string | null): ProviderError {
@@ -82,7 +86,8 @@ function statusError(providerId: string, status: number, body: string, retryAfte
     // Nothing from the body: auth errors are where providers echo (parts of) the key.
     return new ProviderError(`${prefix}: the API key was rejected or lacks access; check the key configured for this provider`, 'bad-response', false);
   }
-  const token = errorToken(body);
+  const tokens = errorTokens(body);
+  const token = tokens[0];
   const detail = token !== undefined ? ` (${token})` : '';
   if (status === 429) {
     const wait = retryAfter !== null && /^\d{1,6}$/.test(retryAfter) ? `; retry after ${retryAfter}s` : '';
@@ -90,6 +95,11 @@ function statusError(providerId: string, status: number, body: string, retryAfte
   }
   if (status === 408) return new ProviderError(`${prefix}${detail}: the provider timed out`, 'timeout', true);
   if (status >= 500) return new ProviderError(`${prefix}${detail}: provider unavailable`, 'unavailable', true);
+  // The server's own verdict that the prompt exceeds its window (llama.cpp, OpenAI, vLLM spell it so):
+  // a larger window, not a resend, fixes it, so the ladder can escalate on it.
+  if (tokens.some((t) => CONTEXT_WINDOW_TOKENS.has(t))) {
+    return new ProviderError(`${prefix}${detail}: the prompt does not fit the model's context window`, 'context-window', false);
+  }
   // Other 4xx: the request itself is refused (unknown model, context too long...); resending the same fails again.
   return new ProviderError(`${prefix}${detail}: request refused`, 'bad-response', false);
 }

@@ -67,7 +67,7 @@ export function createProvider(entry: ProviderEntry, options: CreateProviderOpti
   };
   switch (entry.api) {
     case 'openai-compatible':
-      return new OpenAICompatibleProvider(config);
+      return new OpenAICompatibleProvider(config, entry.tool_calls ?? 'native');
     case 'anthropic':
       return new AnthropicProvider(config);
     case 'completion':

@@ -16,6 +16,8 @@ export interface ModelRequest {
   readonly model: string;
   readonly messages: readonly RenderedMessage[];
   readonly allowedTools: readonly string[];
+  /** Answer token bound to send (`max_tokens`), when the model's registry entry sets one. */
+  readonly maxOutputTokens?: number;
   /** Where the request comes from, for deterministic scripted answers. */
   readonly context: { readonly role: string; readonly microTask: string; readonly iteration: number };
 }
@@ -43,7 +45,8 @@ export interface ModelProvider {
 export class ProviderError extends Error {
   constructor(
     message: string,
-    readonly kind: 'unavailable' | 'rate-limited' | 'bad-response' | 'timeout',
+    /** `context-window`: the server refused the prompt as longer than its window (never retryable as is). */
+    readonly kind: 'unavailable' | 'rate-limited' | 'bad-response' | 'timeout' | 'context-window',
     readonly retryable: boolean,
   ) {
     super(message);

@@ -8,7 +8,11 @@ import type { ModelProvider, ModelRequest, ModelResponse, ToolCall } from './mod
 import { ProviderError } from './model-provider.js';
 import { decodeAnswer, endpoint, postJson, type AdapterConfig } from './http.js';
 import { bearerHeaders, OpenAIUsage, usageFrom } from './openai-format.js';
+import { parseConstrainedCall, toolCallGrammar, toolCallJsonSchema } from './constrained-tools.js';
 import { toolSchemasFor, toToolCall } from './tool-schemas.js';
+
+/** How tool calls are asked for: see `tool_calls` in shared/schema/providers.ts. */
+export type ToolCallMode = 'native' | 'grammar' | 'json_schema';
 
 /** The part of a Chat Completions answer this adapter reads; everything else is ignored. */
 const ChatAnswer = z.object({
@@ -36,17 +40,29 @@ const ChatAnswer = z.object({
   usage: OpenAIUsage,
 });
 
-/** The Chat Completions request body for `request`: exactly the rendered messages, plus tool definitions. */
-export function chatCompletionsBody(request: ModelRequest): Record<string, unknown> {
-  const tools = toolSchemasFor(request.allowedTools).map((tool) => ({
+/**
+ * The Chat Completions request body for `request`: exactly the rendered messages, plus the tools as
+ * function definitions (`native`) or as a constraint on the answer (`grammar`, `json_schema`; a
+ * server refuses `tools` and `grammar` together, so the constrained modes send no `tools`).
+ */
+export function chatCompletionsBody(request: ModelRequest, mode: ToolCallMode = 'native'): Record<string, unknown> {
+  const schemas = toolSchemasFor(request.allowedTools);
+  const tools = schemas.map((tool) => ({
     type: 'function',
     function: { name: tool.name, description: tool.description, parameters: tool.parameters },
   }));
+  const constraint =
+    schemas.length === 0 || mode === 'native'
+      ? // Omitted rather than empty: several local servers reject `tools: []`.
+        tools.length > 0 ? { tools } : {}
+      : mode === 'grammar'
+        ? { grammar: toolCallGrammar(schemas) }
+        : { response_format: { type: 'json_schema', json_schema: { name: 'tool_call', strict: true, schema: toolCallJsonSchema(schemas) } } };
   return {
     model: request.model,
     messages: request.messages.map((message) => ({ role: message.role, content: message.content })),
-    // Omitted rather than empty: several local servers reject `tools: []`.
-    ...(tools.length > 0 ? { tools } : {}),
+    ...constraint,
+    ...(request.maxOutputTokens !== undefined ? { max_tokens: request.maxOutputTokens } : {}),
     stream: false,
   };
 }
@@ -65,19 +81,24 @@ function parseArguments(providerId: string, tool: string, raw: string | Record<s
 export class OpenAICompatibleProvider implements ModelProvider {
   readonly id: string;
 
-  constructor(private readonly config: AdapterConfig) {
+  constructor(
+    private readonly config: AdapterConfig,
+    private readonly mode: ToolCallMode = 'native',
+  ) {
     this.id = config.id;
   }
 
   async complete(request: ModelRequest): Promise<ModelResponse> {
     const headers = bearerHeaders(this.config);
-    const raw = await postJson(this.config, endpoint(this.config.baseUrl, 'chat/completions'), headers, chatCompletionsBody(request));
+    const raw = await postJson(this.config, endpoint(this.config.baseUrl, 'chat/completions'), headers, chatCompletionsBody(request, this.mode));
     const answer = decodeAnswer(this.config, ChatAnswer, raw, 'chat completion');
     // `.min(1)` above guarantees the first choice.
     const message = (answer.choices[0] as (typeof answer.choices)[number]).message;
-    const toolCalls: ToolCall[] = (message.tool_calls ?? []).map(({ function: fn }) =>
-      toToolCall(this.id, fn.name, parseArguments(this.id, fn.name, fn.arguments)),
-    );
+    const constrained = this.mode !== 'native' && toolSchemasFor(request.allowedTools).length > 0;
+    // A constrained answer is the call itself, in the content; native calls come in `tool_calls`.
+    const toolCalls: ToolCall[] = constrained
+      ? [parseConstrainedCall(this.id, message.content ?? '')]
+      : (message.tool_calls ?? []).map(({ function: fn }) => toToolCall(this.id, fn.name, parseArguments(this.id, fn.name, fn.arguments)));
     return {
       text: message.content ?? '',
       toolCalls,

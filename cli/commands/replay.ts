@@ -14,6 +14,7 @@ import { CtxPackError } from '../../shared/errors.js';
 import { shortHash } from '../../shared/hash.js';
 import { loadRolePack, loadWorkUnitPack } from '../../shared/pack-io.js';
 import { renderInvocation } from '../../shared/projection.js';
+import { loadRunArtifact, ProviderSnapshot } from '../../activities/run-artifacts.js';
 import { invocations, type InvocationRecord } from '../../shared/temporal/history-records.js';
 import { WORKFLOWS_PATH } from '../../workers/plugin.js';
 import { connect } from '../connect.js';
@@ -103,6 +104,13 @@ async function recover(record: InvocationRecord, options: ReplayOptions) {
   const identity = record.result.identity;
   const rolePack = await loadRolePack(store, identity.role_pack_hash);
   const workUnitPack = await loadWorkUnitPack(store, identity.work_unit_pack_hash);
+  // A model's RequestFit cuts the feedback that was sent: the stored provider snapshot says how
+  // (only loaded when there is feedback to cut).
+  const fit =
+    record.input.feedback === undefined
+      ? undefined
+      : (await loadRunArtifact(store, record.input.provider_snapshot_hash, ProviderSnapshot, 'provider snapshot')).entry.models.find((m) => m.id === identity.model)
+          ?.request_fit;
   const { rendering } = await renderInvocation(
     {
       rolePack,
@@ -113,6 +121,7 @@ async function recover(record: InvocationRecord, options: ReplayOptions) {
       ...(record.input.feedback !== undefined ? { feedback: record.input.feedback } : {}),
     },
     identity.location,
+    fit,
   );
   if (rendering.render_hash !== identity.render_hash) {
     throw new RenderMismatch(

@@ -6,6 +6,10 @@ import { parseOrThrow } from '../schema/parse.js';
 import type { RoleContextPack } from '../schema/role-pack.js';
 import { WorkUnitContextPack } from '../schema/work-unit-pack.js';
 import { TOKENIZER } from '../tokens.js';
+import { PackBudgetExceeded } from '../errors.js';
+import { renderPacks } from '../render.js';
+import { estimateMessages, renderingBudget } from '../request-fit.js';
+import type { RequestFit } from '../schema/providers.js';
 import type { Workspace } from '../workspace-fs.js';
 import { hashFilesCached } from './hash-cache.js';
 import { loadWorkUnit, type WorkUnitRef } from './inputs.js';
@@ -28,8 +32,18 @@ export function payloadLimit(rolePack: RoleContextPack, contextWindow: number | 
 export interface WorkUnitPackOptions {
   /** The target model's context window (from the provider registry); trims the payload to fit. */
   readonly contextWindow?: number;
+  /** The model's RequestFit (registry): the whole rendered request, not only the payload, must fit. */
+  readonly requestFit?: RequestFit;
 }
 
+/** Trims are re-measured at most this often; each pass cuts by the measured excess, so two usually do. */
+const FIT_PASSES = 8;
+
+/**
+ * Builds the pack, and with a RequestFit re-builds it with a smaller payload limit until its longest
+ * rendering (over the micro-tasks) fits the model's window. Deterministic: every pass depends only on
+ * the inputs and the estimator.
+ */
 export async function buildWorkUnitPack(
   workspace: Workspace,
   workUnit: WorkUnitRef,
@@ -37,7 +51,36 @@ export async function buildWorkUnitPack(
   rolePackHash: string,
   options: WorkUnitPackOptions = {},
 ): Promise<WorkUnitContextPack> {
-  const limit = payloadLimit(rolePack, options.contextWindow);
+  const { contextWindow, requestFit } = options;
+  if (contextWindow === undefined || requestFit === undefined) return buildAtLimit(workspace, workUnit, rolePack, rolePackHash, payloadLimit(rolePack, contextWindow));
+  const budget = renderingBudget(contextWindow, requestFit);
+  let limit = Math.min(rolePack.budgets.payload_tokens, Math.max(1, budget - rolePack.strict_rules_tokens_used));
+  for (let pass = 0; pass < FIT_PASSES; pass++) {
+    const pack = await buildAtLimit(workspace, workUnit, rolePack, rolePackHash, limit);
+    const packHash = hashCanonical(pack);
+    const longest = Math.max(
+      ...pack.micro_tasks.map((task) =>
+        estimateMessages(renderPacks({ rolePack, rolePackHash, workUnitPack: pack, workUnitPackHash: packHash, microTaskId: task.id }).messages),
+      ),
+    );
+    if (longest <= budget) return pack;
+    limit -= longest - budget;
+    if (limit < 1) break;
+  }
+  throw new PackBudgetExceeded(
+    `the rendered request does not fit a ${contextWindow}-token window with its request_fit reserves (${budget} estimated tokens for the messages): the role prefix and task framing alone are too long`,
+    'raise the model\'s context_window, lower request_fit.answer_tokens / feedback_tokens in .ctxpack/providers.yaml, or shorten the role\'s strict rules',
+    { limit: budget },
+  );
+}
+
+async function buildAtLimit(
+  workspace: Workspace,
+  workUnit: WorkUnitRef,
+  rolePack: RoleContextPack,
+  rolePackHash: string,
+  limit: number,
+): Promise<WorkUnitContextPack> {
   const loaded = await loadWorkUnit(workspace, workUnit);
   const unit = loaded.value;
 

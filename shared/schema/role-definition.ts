@@ -42,7 +42,7 @@ export const WorkProfile = z.strictObject({
    * Provider failures (after Temporal's retries) that move the job up the ladder instead of failing
    * it, e.g. a local server that is down. Omitted: provider failures fail the job.
    */
-  escalate_on_provider_errors: z.array(z.enum(['unavailable', 'rate-limited', 'timeout', 'bad-response'])).min(1).optional(),
+  escalate_on_provider_errors: z.array(z.enum(['unavailable', 'rate-limited', 'timeout', 'bad-response', 'context-window'])).min(1).optional(),
 });
 export type WorkProfile = z.infer<typeof WorkProfile>;
 
