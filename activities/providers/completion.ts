@@ -21,7 +21,7 @@ import { z } from 'zod';
 import type { RenderedMessage } from '../../shared/render.js';
 import { ProviderError, type ModelProvider, type ModelRequest, type ModelResponse, type ToolCall } from './model-provider.js';
 import { decodeAnswer, endpoint, postJson, type AdapterConfig } from './http.js';
-import { bearerHeaders, OpenAIUsage, usageFrom } from './openai-format.js';
+import { answeringModel, bearerHeaders, OpenAIUsage, usageFrom } from './openai-format.js';
 import { toToolCall } from './tool-schemas.js';
 
 /** The line that opens a tool request block. */
@@ -108,7 +108,7 @@ export class CompletionProvider implements ModelProvider {
       // A role without tools gets no tool calls, whatever the text looks like.
       toolCalls: request.allowedTools.length > 0 ? parseFencedToolCalls(this.id, text) : [],
       usage: usageFrom(answer.usage),
-      providerModel: answer.model ?? request.model,
+      providerModel: answeringModel(answer.model, request.model),
     };
   }
 }

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { ModelProvider, ModelRequest, ModelResponse, ToolCall } from './model-provider.js';
 import { ProviderError } from './model-provider.js';
 import { decodeAnswer, endpoint, postJson, type AdapterConfig } from './http.js';
-import { bearerHeaders, OpenAIUsage, usageFrom } from './openai-format.js';
+import { answeringModel, bearerHeaders, OpenAIUsage, usageFrom } from './openai-format.js';
 import { parseConstrainedCall, toolCallGrammar, toolCallJsonSchema } from './constrained-tools.js';
 import { toolSchemasFor, toToolCall } from './tool-schemas.js';
 
@@ -103,7 +103,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
       text: message.content ?? '',
       toolCalls,
       usage: usageFrom(answer.usage),
-      providerModel: answer.model ?? request.model,
+      providerModel: answeringModel(answer.model, request.model),
     };
   }
 }

@@ -30,3 +30,12 @@ export function usageFrom(usage: z.output<typeof OpenAIUsage>): ModelResponse['u
     ...(cached !== undefined && cached !== null ? { cachedInputTokens: cached } : {}),
   };
 }
+
+/**
+ * The model id a server says answered, unless it is a file path: llama.cpp's server answers with the
+ * model file's path when started without `--alias`, and a host path must not reach spans or logs.
+ */
+export function answeringModel(reported: string | undefined, requested: string): string {
+  if (reported === undefined || reported.startsWith('/') || /^[A-Za-z]:[\\/]/.test(reported) || reported.includes('\\')) return requested;
+  return reported;
+}

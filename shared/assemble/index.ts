@@ -56,7 +56,7 @@ export async function assemblePacks(
   };
   // An in-memory work unit is not a file the memo can watch (and may not even be JSON): always build.
   if ('object' in workUnit) return build(workspace);
-  return assemblyMemo.get(workspace, { roleId, workUnit: workUnit.path, contextWindow: options.contextWindow ?? null }, build);
+  return assemblyMemo.get(workspace, { roleId, workUnit: workUnit.path, contextWindow: options.contextWindow ?? null, requestFit: options.requestFit ?? null }, build);
 }
 
 export interface StoredPacks extends AssembledPacks {

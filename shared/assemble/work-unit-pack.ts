@@ -55,8 +55,16 @@ export async function buildWorkUnitPack(
   if (contextWindow === undefined || requestFit === undefined) return buildAtLimit(workspace, workUnit, rolePack, rolePackHash, payloadLimit(rolePack, contextWindow));
   const budget = renderingBudget(contextWindow, requestFit);
   let limit = Math.min(rolePack.budgets.payload_tokens, Math.max(1, budget - rolePack.strict_rules_tokens_used));
+  let smallest = Number.POSITIVE_INFINITY;
   for (let pass = 0; pass < FIT_PASSES; pass++) {
-    const pack = await buildAtLimit(workspace, workUnit, rolePack, rolePackHash, limit);
+    let pack: WorkUnitContextPack;
+    try {
+      pack = await buildAtLimit(workspace, workUnit, rolePack, rolePackHash, limit);
+    } catch (err) {
+      // Cut to the synopsis and hard constraints and still too long: say so in the window's terms.
+      if (err instanceof PackBudgetExceeded && pass > 0) break;
+      throw err;
+    }
     const packHash = hashCanonical(pack);
     const longest = Math.max(
       ...pack.micro_tasks.map((task) =>
@@ -64,11 +72,12 @@ export async function buildWorkUnitPack(
       ),
     );
     if (longest <= budget) return pack;
+    smallest = Math.min(smallest, longest);
     limit -= longest - budget;
     if (limit < 1) break;
   }
   throw new PackBudgetExceeded(
-    `the rendered request does not fit a ${contextWindow}-token window with its request_fit reserves (${budget} estimated tokens for the messages): the role prefix and task framing alone are too long`,
+    `the rendered request does not fit a ${contextWindow}-token window with its request_fit reserves (${budget} estimated tokens for the messages; the shortest rendering tried takes ${smallest}): the role prefix, task framing, synopsis and hard constraints alone are too long`,
     'raise the model\'s context_window, lower request_fit.answer_tokens / feedback_tokens in .ctxpack/providers.yaml, or shorten the role\'s strict rules',
     { limit: budget },
   );

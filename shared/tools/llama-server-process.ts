@@ -13,6 +13,8 @@ export interface StartLlamaServerOptions {
   readonly local?: LocalModel;
   /** Default: 60 s (the 270M model answers /health in ~1.5 s). */
   readonly readyTimeoutMs?: number;
+  /** The model id the server reports. Default `gemma3-270m`. */
+  readonly alias?: string;
   /** Extra arguments, e.g. `['--no-cache-prompt']`. */
   readonly extraArgs?: readonly string[];
 }
@@ -60,6 +62,8 @@ async function startOnce(local: LocalModel, options: StartLlamaServerOptions): P
     '--host', '127.0.0.1',
     '--port', String(port),
     '-c', String(options.contextSize),
+    // Without an alias the server names its model by the file's host path in every answer.
+    '--alias', options.alias ?? 'gemma3-270m',
     // One slot: the whole window belongs to one request, and the slot's KV cache is the prompt cache.
     '--parallel', '1',
     // Two threads at most: the machines have 2 cores, shared with the test runner and Temporal.

@@ -44,7 +44,7 @@ describe('cached input tokens, recorded from the wire', () => {
     fakes().anthropic.answer(() => anthropicAnswer({ inputTokens: 180, cacheRead: 1024, cacheCreation: 40, outputTokens: 12 }));
     const { usage, span } = await invoke('cache-anthropic', HTTP_CLOUD);
     // Anthropic's input_tokens leaves cached and cache-written tokens out; the record counts every prompt token.
-    expect(usage).toEqual({ input_tokens: 180 + 1024 + 40, output_tokens: 12, cached_input_tokens: 1024 });
+    expect(usage).toEqual({ input_tokens: 180 + 1024 + 40, output_tokens: 12, cached_input_tokens: 1024, estimated_input_tokens: expect.any(Number) });
     expect(span.attributes).toMatchObject({
       'gen_ai.provider.name': 'anthropic',
       'gen_ai.usage.input_tokens': 1244,
@@ -56,7 +56,7 @@ describe('cached input tokens, recorded from the wire', () => {
   it('records OpenAI usage.prompt_tokens_details.cached_tokens', async () => {
     fakes().openai.answer(() => openaiAnswer({ promptTokens: 1500, cachedTokens: 1280, completionTokens: 9 }));
     const { usage, span } = await invoke('cache-openai', HTTP_LARGE);
-    expect(usage).toEqual({ input_tokens: 1500, output_tokens: 9, cached_input_tokens: 1280 });
+    expect(usage).toEqual({ input_tokens: 1500, output_tokens: 9, cached_input_tokens: 1280, estimated_input_tokens: expect.any(Number) });
     expect(span.attributes).toMatchObject({
       'gen_ai.provider.name': 'openai',
       'gen_ai.usage.input_tokens': 1500,
@@ -72,12 +72,12 @@ describe('cached input tokens, recorded from the wire', () => {
 
     fakes().openai.answer(() => openaiAnswer({ promptTokens: 700 }));
     const silent = await invoke('cache-silent', HTTP_LARGE);
-    expect(silent.usage).toEqual({ input_tokens: 700, output_tokens: 7 });
+    expect(silent.usage).toEqual({ input_tokens: 700, output_tokens: 7, estimated_input_tokens: expect.any(Number) });
     expect(silent.span.attributes).not.toHaveProperty('gen_ai.usage.cache_read.input_tokens');
 
     fakes().anthropic.answer(() => anthropicAnswer({ inputTokens: 300 }));
     const anthropicSilent = await invoke('cache-anthropic-silent', HTTP_CLOUD);
-    expect(anthropicSilent.usage).toEqual({ input_tokens: 300, output_tokens: 9 });
+    expect(anthropicSilent.usage).toEqual({ input_tokens: 300, output_tokens: 9, estimated_input_tokens: expect.any(Number) });
     expect(anthropicSilent.span.attributes).not.toHaveProperty('gen_ai.usage.cache_read.input_tokens');
   });
 });
