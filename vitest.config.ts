@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The real-model suite has its own config (vitest.model.config.ts: npm run test:model).
+    exclude: [...configDefaults.exclude, 'test/model/**'],
     // One real Temporal dev server and one workflow bundle for the whole run (see the setup file).
     globalSetup: ['test/support/global-setup.ts'],
     setupFiles: ['test/support/quiet-runtime.ts'],

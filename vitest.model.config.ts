@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import base from './vitest.config.js';
 
 /**
@@ -12,6 +12,7 @@ export default defineConfig({
   test: {
     ...base.test,
     include: ['test/model/**/*.test.ts'],
+    exclude: [...configDefaults.exclude],
     globalSetup: ['test/model/support/model-setup.ts', ...(base.test?.globalSetup as string[])],
     // Real generation on 2 shared cores: one file at a time, so timings mean something.
     fileParallelism: false,
