@@ -20,14 +20,16 @@ interface Timed {
   readonly ms: number;
   readonly promptTokens: number;
   readonly cachedTokens: number;
+  /** The server's own time for reading the prompt (`timings.prompt_ms`): less noisy than the wall clock. */
+  readonly promptMs: number;
 }
 
 async function post(baseUrl: string, body: unknown): Promise<Timed> {
   const started = performance.now();
   const res = await fetch(`${baseUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const answer = (await res.json()) as { usage?: { prompt_tokens: number; prompt_tokens_details?: { cached_tokens?: number } } };
+  const answer = (await res.json()) as { usage?: { prompt_tokens: number; prompt_tokens_details?: { cached_tokens?: number } }; timings?: { prompt_ms?: number } };
   if (!res.ok || !answer.usage) throw new Error(`llama-server answered HTTP ${res.status}`);
-  return { ms: performance.now() - started, promptTokens: answer.usage.prompt_tokens, cachedTokens: answer.usage.prompt_tokens_details?.cached_tokens ?? 0 };
+  return { ms: performance.now() - started, promptTokens: answer.usage.prompt_tokens, cachedTokens: answer.usage.prompt_tokens_details?.cached_tokens ?? 0, promptMs: answer.timings?.prompt_ms ?? Number.NaN };
 }
 
 export const prefixCache: BenchTarget = {
@@ -75,6 +77,8 @@ export const prefixCache: BenchTarget = {
         details: {
           p50_first_ms: round(p50First),
           p50_second_ms: round(p50Second),
+          p50_server_prompt_ms_first: round(median(first.map((t) => t.promptMs))),
+          p50_server_prompt_ms_second: round(median(second.map((t) => t.promptMs))),
           prompt_tokens: median(first.map((t) => t.promptTokens)),
           prefix_tokens: prefixTokens,
           cached_tokens_second: cached,
