@@ -12,6 +12,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { stringify, parse } from 'yaml';
 import { shortHash } from '../shared/hash.js';
 import { invocations, swaps } from '../shared/temporal/history-records.js';
@@ -31,6 +32,8 @@ const say = (line: string): void => {
 };
 
 async function main(): Promise<void> {
+  // Worker INFO lines would drown the story; warnings and errors still show.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   const local = await resolveLocalModel({ log: (line) => say(`llama-server: ${line}`) });
   say(`local model: ${local.server.versionLine}, Gemma 3 270M Q4_K_M sha256 ${local.model.sha256.slice(0, 12)}…`);
   const scratch = await mkdtemp(path.join(tmpdir(), 'ctxpack-local-model-'));
@@ -49,6 +52,9 @@ async function main(): Promise<void> {
         : p,
     );
     await writeFile(registryPath, stringify(registry));
+    // A small model's malformed or cut-off answer hands the micro-task to the next rung instead of failing the job.
+    const rolePath = path.join(dir, '.ctxpack/roles/coder.yaml');
+    await writeFile(rolePath, (await readFile(rolePath, 'utf8')).replace('  max_iterations: 6\n', '  max_iterations: 6\n  escalate_on_provider_errors: [bad-response, context-window]\n'));
 
     const { client, nativeConnection } = temporal.env;
     const worker = await createContextPacksWorker({ connection: nativeConnection, namespace: temporal.namespace, workspaces: { demo: dir } });
@@ -74,11 +80,14 @@ async function main(): Promise<void> {
             `cached ${usage.cached_input_tokens ?? 'n/a'}, answer ${usage.output_tokens}; calls ${tools.map((t) => `${t.tool}${t.path ? ` ${t.path}` : ''} ${t.allowed ? 'allowed' : `denied (${t.rule})`}`).join(', ') || 'none'}`,
         );
       }
+      for (const event of history.events ?? []) {
+        const failure = event.activityTaskFailedEventAttributes?.failure;
+        if (failure) say(`  failed call: ${failure.applicationFailureInfo?.type ?? 'error'}: ${failure.message ?? ''}`);
+      }
       for (const swap of swaps(history)) say(`  swap: ${swap.result.result.decision} (${swap.result.result.rebuild_reasons.join(', ')})`);
       for (const entry of state.swap_log) say(`  escalation: ${entry.from.model}@${entry.from.provider} -> ${entry.to.model}@${entry.to.provider} (${entry.requester})`);
       say(`job ${outcome}`);
     });
-    await nativeConnection.close().catch(() => undefined);
   } finally {
     await temporal.stop();
     await llama.stop();

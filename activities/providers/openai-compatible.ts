@@ -20,6 +20,7 @@ const ChatAnswer = z.object({
   choices: z
     .array(
       z.object({
+        finish_reason: z.string().nullish(),
         message: z.object({
           content: z.string().nullish(),
           tool_calls: z
@@ -95,6 +96,15 @@ export class OpenAICompatibleProvider implements ModelProvider {
     // `.min(1)` above guarantees the first choice.
     const message = (answer.choices[0] as (typeof answer.choices)[number]).message;
     const constrained = this.mode !== 'native' && toolSchemasFor(request.allowedTools).length > 0;
+    const choice = answer.choices[0] as (typeof answer.choices)[number];
+    if (constrained && choice.finish_reason === 'length') {
+      // Seen with real small models: a write_file whose content outgrows the answer bound is cut mid-JSON.
+      throw new ProviderError(
+        `provider "${this.id}" stopped the answer at its token bound${request.maxOutputTokens !== undefined ? ` (max_tokens ${request.maxOutputTokens})` : ''} before the tool call was complete; raise the model's request_fit.answer_tokens`,
+        'bad-response',
+        false,
+      );
+    }
     // A constrained answer is the call itself, in the content; native calls come in `tool_calls`.
     const toolCalls: ToolCall[] = constrained
       ? [parseConstrainedCall(this.id, message.content ?? '')]
