@@ -25,7 +25,8 @@ function literal(text: string): string {
 /**
  * The GBNF grammar admitting exactly one call to one of `tools`. Whitespace between tokens is
  * bounded, so a model cannot spend its whole answer budget on blanks; paths are limited to the
- * characters a workspace path may hold (the gate re-checks them); other strings are any JSON string.
+ * characters a workspace path may hold, at most 120 (the gate re-checks them; the bound keeps a
+ * path-only call within a small answer budget); other strings are any JSON string.
  */
 export function toolCallGrammar(tools: readonly ToolSchema[]): string {
   if (tools.length === 0) throw new Error('toolCallGrammar: no tools to constrain to');
@@ -36,7 +37,7 @@ export function toolCallGrammar(tools: readonly ToolSchema[]): string {
     lines.push(`args${index} ::= "{" ws ${members.length > 0 ? `${members.join(' ws "," ws ')} ws ` : ''}"}"`);
   });
   lines.push(
-    'path ::= "\\"" [A-Za-z0-9._/-]{1,200} "\\""',
+    'path ::= "\\"" [A-Za-z0-9._/-]{1,120} "\\""',
     'string ::= "\\"" ( [^"\\\\\\x7F\\x00-\\x1F] | "\\\\" ( ["\\\\/bfnrt] | "u" [0-9a-fA-F]{4} ) )* "\\""',
     'ws ::= [ \\t\\n]{0,8}',
   );
@@ -53,7 +54,7 @@ export function toolCallJsonSchema(tools: readonly ToolSchema[]): Record<string,
         name: { const: tool.name },
         arguments: {
           type: 'object',
-          properties: Object.fromEntries(tool.parameters.required.map((key) => [key, { type: 'string', ...(key === 'path' ? { pattern: '^[A-Za-z0-9._/-]{1,200}$' } : {}) }])),
+          properties: Object.fromEntries(tool.parameters.required.map((key) => [key, { type: 'string', ...(key === 'path' ? { pattern: '^[A-Za-z0-9._/-]{1,120}$' } : {}) }])),
           required: [...tool.parameters.required],
           additionalProperties: false,
         },

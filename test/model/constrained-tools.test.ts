@@ -71,14 +71,14 @@ describe('grammar-constrained tool calls on the real server', () => {
         model: GEMMA,
         messages: PUSH,
         allowedTools: ALLOWED,
-        // Room for a path run to the grammar's 200-character bound: the answer must be complete JSON.
+        // Room for a path run to the grammar's 120-character bound: the answer must be complete JSON.
         maxOutputTokens: 256,
         context: { role: 'coder', microTask: 'MT-7.1', iteration: i + 1 },
       });
       expect(response.toolCalls).toHaveLength(1);
       const call = response.toolCalls[0]!;
       expect(ALLOWED).toContain(call.tool);
-      if (call.tool === 'read_file') expect(call.path).toMatch(/^[A-Za-z0-9._/-]{1,200}$/);
+      if (call.tool === 'read_file') expect(call.path).toMatch(/^[A-Za-z0-9._/-]{1,120}$/);
       tools.push(call.tool);
       expect(response.usage.inputTokens).toBeGreaterThan(0);
     }

@@ -74,7 +74,7 @@ describe('a governed job on the real model', () => {
         expect(identity).toMatchObject({ role_id: 'coder', model: GEMMA, location: 'local' });
         expect(identity.render_hash).toBe(sha256(canonicalBytes(body.messages)));
         expect(identity.prefix_hash).toBe(sha256(Buffer.from(body.messages[0]!.content, 'utf8')));
-        expect(body.grammar).toMatch(/^root ::= call0 \| call1 \| call2\n/);
+        expect(body.grammar).toMatch(/^root ::= call0 \| call1\n/);
         expect(body.tools).toBeUndefined();
         // The stored response is what the server answered.
         const answer = JSON.parse(exchange.response.toString('utf8')) as { choices: { message: { content: string } }[]; usage: { prompt_tokens: number } };
@@ -85,7 +85,7 @@ describe('a governed job on the real model', () => {
         // Gated: one call, of a tool the pack allows (the grammar admits no other), with the gate's verdict.
         expect(call.result.tool_calls).toHaveLength(1);
         for (const tool of call.result.tool_calls) {
-          expect(['read_file', 'write_file', 'run_tests']).toContain(tool.tool);
+          expect(['read_file', 'run_tests']).toContain(tool.tool);
           expect(typeof tool.allowed).toBe('boolean');
         }
         // The span carries the same usage, cache hits included.

@@ -71,7 +71,7 @@ describe('the escalation ladder on real llama-servers', () => {
       for (const call of calls) {
         expect(call.result.identity).toMatchObject({ provider: 'local-large', work_unit_pack_hash: entry.effective_pack_hash });
         expect(call.result.usage.input_tokens + GEMMA_FIT.answer_tokens).toBeLessThanOrEqual(4096);
-        for (const tool of call.result.tool_calls) expect(['read_file', 'write_file', 'run_tests']).toContain(tool.tool);
+        for (const tool of call.result.tool_calls) expect(['read_file', 'run_tests']).toContain(tool.tool);
       }
       // The real model did not fix parseConfig: the job ends on the verification contract, recorded.
       if (!outcome.passed) expect(String((outcome.error as Error & { cause?: { type?: string } }).cause?.type)).toBe('MicroTaskExhausted');

@@ -23,9 +23,10 @@ export const REAL_LARGE: Seat = { role: 'coder', model: GEMMA, provider: 'local-
  * server (`/tokenize` of `/apply-template`'s prompt): Gemma counts ~29% more tokens for the example
  * rendering (mostly the data block's indented JSON), and its ChatML fallback template (the GGUF has
  * no chat template; `<|im_start|>` is plain text to Gemma) adds ~39 tokens for two messages and the
- * assistant turn. The grammar-constrained answer needs well under 128 tokens for a path-only call.
+ * assistant turn. 192 answer tokens hold any path-only call the grammar admits (paths are at most 120
+ * characters); a write_file's content has no such bound, so these suites allow read_file and run_tests.
  */
-export const GEMMA_FIT: RequestFit = { answer_tokens: 128, template_overhead_tokens: 48, estimate_margin_pct: 35, feedback_tokens: 64 };
+export const GEMMA_FIT: RequestFit = { answer_tokens: 192, template_overhead_tokens: 48, estimate_margin_pct: 35, feedback_tokens: 64 };
 
 export function localModel(): LocalModel {
   return {
@@ -111,6 +112,8 @@ export interface RealRegistry {
   readonly fit?: { readonly small?: RequestFit; readonly large?: RequestFit };
   readonly escalateOn?: readonly string[];
   readonly maxIterations?: number;
+  /** The coder role's allowed tools. Default: the path-only ones (see GEMMA_FIT). */
+  readonly allowedTools?: readonly string[];
   readonly escalateAfter?: number;
 }
 
@@ -147,7 +150,7 @@ export async function useRealProviders(dir: string, registry: RealRegistry): Pro
     `    - { provider: ${REAL_LARGE.provider}, model: ${GEMMA} }`,
     '',
   ].join('\n');
-  let edited = role.replace(ladder, profile);
+  let edited = role.replace(ladder, profile).replace('allowed_tools: [read_file, write_file, run_tests]', `allowed_tools: [${(registry.allowedTools ?? ['read_file', 'run_tests']).join(', ')}]`);
   edited = edited.replace(/  escalate_after_failures: \d+\n/, `  escalate_after_failures: ${registry.escalateAfter ?? 2}\n`);
   edited = edited.replace(/  max_iterations: \d+\n/, `  max_iterations: ${registry.maxIterations ?? 4}\n`);
   if (registry.escalateOn !== undefined) edited = edited.replace(/  max_iterations: (\d+)\n/, `  max_iterations: $1\n  escalate_on_provider_errors: [${registry.escalateOn.join(', ')}]\n`);
