@@ -1,12 +1,7 @@
 /** A Temporal client for the operator commands, with an actionable error when the server is away. */
 import { Client, Connection } from '@temporalio/client';
-import { CtxPackError } from '../shared/errors.js';
+import { TemporalUnreachable } from '../shared/errors.js';
 import { temporalAddress, temporalConnectConfig, uiUrlFor } from './temporal-target.js';
-
-/** The Temporal server is not reachable (exit code 4). */
-export class TemporalUnreachable extends CtxPackError {
-  readonly code = 'TemporalUnreachable';
-}
 
 export interface Target {
   readonly client: Client;

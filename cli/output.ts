@@ -26,6 +26,7 @@ export function exitCodeFor(err: unknown): ExitCode {
   if (err instanceof TemporalCliUnavailable || (err instanceof CtxPackError && UNAVAILABLE.has(err.code))) {
     return ExitCode.Unavailable;
   }
+  if (err instanceof CtxPackError && err.code === 'SearchAttributesMissing') return ExitCode.CheckFailed;
   if (err instanceof CtxPackError) return ExitCode.InputRejected;
   return ExitCode.Internal;
 }

@@ -5,10 +5,9 @@ import { connect, workflowUrl } from '../connect.js';
 import { printJson } from '../output.js';
 import { printSummary } from '../summary.js';
 
-export function registerShow(program: Command): void {
-  program
-    .command('show')
-    .description('show role, model/provider, pack hash, lock paths, cloud tier, position and swap log of a job')
+/** Adds the options and action of `ctxpack show` to its (already named and described) command. */
+export function registerShow(command: Command): void {
+  command
     .argument('<workflow-id>', 'the governed job')
     .option('--full', 'print full hashes')
     .option('--json', 'print one JSON object')

