@@ -19,7 +19,7 @@ import { SimplePlugin } from '@temporalio/plugin';
 import type { BundleOptions, ReplayWorkerOptions, Worker, WorkerOptions } from '@temporalio/worker';
 import { createActivities, type CreateActivitiesOptions } from '../activities/index.js';
 import { ensureSearchAttributes, type SearchAttributePolicy } from './search-attributes.js';
-import { composeWorkflowsPath, WORKFLOWS_PATH } from './workflows-entry.js';
+import { composeWorkflowsPath, withSdkModules, WORKFLOWS_PATH } from './workflows-entry.js';
 
 export { WORKFLOWS_PATH, composeWorkflowsPath };
 
@@ -59,7 +59,9 @@ export class ContextPacksPlugin extends SimplePlugin {
 
   override configureBundler(options: BundleOptions): BundleOptions {
     const configured = super.configureBundler(options);
-    return { ...configured, workflowsPath: composeWorkflowsPath(configured.workflowsPath) };
+    const workflowsPath = composeWorkflowsPath(configured.workflowsPath);
+    if (workflowsPath === WORKFLOWS_PATH) return { ...configured, workflowsPath };
+    return { ...configured, workflowsPath, webpackConfigHook: withSdkModules(configured.webpackConfigHook) };
   }
 
   override async runWorker(worker: Worker, next: (w: Worker) => Promise<void>): Promise<void> {
@@ -71,7 +73,12 @@ export class ContextPacksPlugin extends SimplePlugin {
   /** The user's workflows plus ours; a bundle the user built is theirs to compose (see the header). */
   #withWorkflows<T extends WorkerOptions | ReplayWorkerOptions>(options: T): T {
     if (options.workflowBundle) return options;
-    if (options.workflowsPath) return { ...options, workflowsPath: composeWorkflowsPath(options.workflowsPath) };
+    if (options.workflowsPath) {
+      const workflowsPath = composeWorkflowsPath(options.workflowsPath);
+      if (workflowsPath === WORKFLOWS_PATH) return { ...options, workflowsPath };
+      const bundlerOptions = { ...options.bundlerOptions, webpackConfigHook: withSdkModules(options.bundlerOptions?.webpackConfigHook) };
+      return { ...options, workflowsPath, bundlerOptions };
+    }
     if (this.#bundle) return { ...options, workflowBundle: this.#bundle };
     return { ...options, workflowsPath: WORKFLOWS_PATH };
   }

@@ -12,13 +12,17 @@
  *
  * The generated module lives in a private folder of the user's temp directory (mode 0700, owned by
  * this user, checked before use, never a symlink), named by the hash of its text, so two workers with
- * the same inputs share it and nobody else can place code in the bundle.
+ * the same inputs share it and nobody else can place code in the bundle. Temporal's bundler resolves
+ * the SDK's own modules from the entry's folder, so {@link withSdkModules} adds the folder holding
+ * the worker's `@temporalio/workflow` to webpack's module folders.
  */
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { BundleOptions } from '@temporalio/worker';
 
 // The sources run as `.ts` in this repository and as compiled `.js` from the package.
 const EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -50,6 +54,32 @@ export function composeWorkflowsPath(userPath: string | undefined): string {
     renameSync(temp, file);
   }
   return file;
+}
+
+type WebpackConfigHook = NonNullable<BundleOptions['webpackConfigHook']>;
+
+/**
+ * The `node_modules` folder holding the `@temporalio/workflow` the worker package itself uses (the
+ * copy its bundler would load next to a user's workflows file).
+ */
+function sdkModulesDir(): string {
+  const fromHere = createRequire(import.meta.url);
+  const fromWorker = createRequire(fromHere.resolve('@temporalio/worker'));
+  // <dir>/node_modules/@temporalio/workflow/package.json -> <dir>/node_modules
+  return path.dirname(path.dirname(path.dirname(fromWorker.resolve('@temporalio/workflow/package.json'))));
+}
+
+/**
+ * A webpack hook that lets the generated entry find the SDK, then runs the user's own hook (if any)
+ * on the result, so whatever the user configured still has the last word.
+ */
+export function withSdkModules(userHook: WebpackConfigHook | undefined): WebpackConfigHook {
+  const dir = sdkModulesDir();
+  return (config) => {
+    const modules = config.resolve?.modules ?? ['node_modules'];
+    const resolved = { ...config, resolve: { ...config.resolve, modules: modules.includes(dir) ? modules : [...modules, dir] } };
+    return userHook ? userHook(resolved) : resolved;
+  };
 }
 
 function sameText(file: string, text: string): boolean {

@@ -54,6 +54,19 @@ export interface DevServer {
 }
 
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  // A port picked free a moment ago can be taken by another process before the server binds it;
+  // with ports of our own choosing, that is worth two more tries on fresh ports.
+  const ownPorts = options.port === undefined && (options.ui === false || options.uiPort === undefined);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      if (!ownPorts || attempt >= 3 || !(err instanceof DevServerExited)) throw err;
+    }
+  }
+}
+
+async function startOnce(options: DevServerOptions): Promise<DevServer> {
   // The CLI would fail with a bind error buried in its log; say it plainly instead.
   for (const [flag, port] of [['--port', options.port], ['--ui-port', options.uiPort]] as const) {
     if (port !== undefined && !(await isFree(port))) {
@@ -125,7 +138,7 @@ async function waitForFrontend(
   });
   for (;;) {
     if (exitCode !== undefined) {
-      throw new TemporalUnreachable(
+      throw new DevServerExited(
         `the Temporal dev server exited (code ${exitCode}) before it answered on ${address}: ${lastLine(stderr())}`,
         'run `npx ctxpack doctor` to check the Temporal CLI, or free the port',
         { address },
@@ -165,6 +178,9 @@ function lastLine(text: string): string {
   const lines = text.trim().split('\n');
   return lines[lines.length - 1] ?? '';
 }
+
+/** The dev server process ended before it answered (a bind failure, a bad flag, a broken CLI). */
+class DevServerExited extends TemporalUnreachable {}
 
 /** A port the dev server needs is taken. */
 export class PortInUse extends CtxPackError {
