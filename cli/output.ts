@@ -19,7 +19,7 @@ export const style = {
   dim: (text: string) => (useColour ? `\x1b[2m${text}\x1b[0m` : text),
 };
 
-const UNAVAILABLE = new Set(['TemporalUnreachable', 'PackStoreUnavailable', 'PortInUse']);
+const UNAVAILABLE = new Set(['TemporalUnreachable', 'PackStoreUnavailable', 'PortInUse', 'JobStateUnavailable']);
 
 /** Which exit code an error maps to; unknown errors are bugs. */
 export function exitCodeFor(err: unknown): ExitCode {

@@ -95,11 +95,17 @@ export class SearchAttributesMissing extends CtxPackError {
   readonly code = 'SearchAttributesMissing';
 }
 
+/** A governed job did not answer its state query (not found, or its workflow task is failing). */
+export class JobStateUnavailable extends CtxPackError {
+  readonly code = 'JobStateUnavailable';
+}
+
 /** Every error code context-packs can throw, for exhaustive handling and documentation. */
 export const ERROR_CODES = [
   'TemporalCliUnavailable',
   'TemporalUnreachable',
   'SearchAttributesMissing',
+  'JobStateUnavailable',
   'ContextPackStale',
   'ContextPackArtifactCorrupt',
   'ContextPackRegenDenied',

@@ -1,7 +1,6 @@
 /** `ctxpack show`: the operator summary of a governed job. */
 import type { Command } from 'commander';
-import { packState } from '../../workflows/governed-job.js';
-import { connect, workflowUrl } from '../connect.js';
+import { connect, queryPackState, workflowUrl } from '../connect.js';
 import { printJson } from '../output.js';
 import { printSummary } from '../summary.js';
 
@@ -15,7 +14,7 @@ export function registerShow(command: Command): void {
       const target = await connect();
       try {
         const handle = target.client.workflow.getHandle(workflowId);
-        const [state, description] = await Promise.all([handle.query(packState), handle.describe()]);
+        const [state, description] = await Promise.all([queryPackState(handle, workflowId), handle.describe()]);
         const url = workflowUrl(target, workflowId, description.runId);
         if (options.json) {
           printJson({ workflow_id: workflowId, run_id: description.runId, temporal_status: description.status.name, ui: url, ...state });

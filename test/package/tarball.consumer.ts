@@ -205,17 +205,24 @@ describe('the ./workflow entry', () => {
 });
 
 describe('a TypeScript consumer', () => {
-  it('compiles with module NodeNext, strict and skipLibCheck off, with zero errors, and its output runs', async () => {
+  it('compiles with module NodeNext and strict with zero errors, its output runs, and our .d.ts files check clean', async () => {
     const dir = path.join(scratch, 'ts-consumer');
     await cp(path.join(FIXTURE, 'ts'), dir, { recursive: true });
     await writeFile(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'ts-consumer', private: true, type: 'module' })}\n`);
     await sh('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarball, ...SDK_PACKAGES.map((name) => `@temporalio/${name}@1.24.0`), 'typescript@5.9', '@types/node@20'], { cwd: dir });
-    const compiled = await sh(path.join(dir, 'node_modules/.bin/tsc'), ['-p', '.'], { cwd: dir }).then(
-      () => ({ ok: true, out: '' }),
-      (err: { stdout?: string }) => ({ ok: false, out: err.stdout ?? '' }),
-    );
+    const tsc = (args: string[]) =>
+      sh(path.join(dir, 'node_modules/.bin/tsc'), args, { cwd: dir }).then(
+        () => ({ ok: true, out: '' }),
+        (err: { stdout?: string }) => ({ ok: false, out: err.stdout ?? '' }),
+      );
+    const compiled = await tsc(['-p', '.']);
     expect(compiled.out).toBe('');
     expect(compiled.ok).toBe(true);
+    // With skipLibCheck off every .d.ts is checked too: the SDK's own (and its untyped `ms`) have
+    // errors under these flags that are not ours to fix, but none may be in context-packs' files.
+    const strict = await tsc(['-p', '.', '--skipLibCheck', 'false', '--noEmit']);
+    const ours = strict.out.split('\n').filter((line) => line.includes('node_modules/context-packs/'));
+    expect(ours).toEqual([]);
     const { stdout } = await sh(process.execPath, ['out/main.js'], { cwd: dir });
     expect(JSON.parse(stdout)).toEqual({
       plugin: 'context-packs',

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SearchAttributesMissing } from '../../shared/errors.js';
 import { CTXPACK_SEARCH_ATTRIBUTES } from '../../shared/search-attributes.js';
 import { startDevServer, type DevServer } from '../../shared/temporal/dev-server.js';
+import { createActivities } from '../../activities/index.js';
 import { contextPacksPlugin } from '../../workers/plugin.js';
 import { ensureSearchAttributes } from '../../workers/search-attributes.js';
 import { createContextPacksWorker } from '../../workers/worker.js';
@@ -76,6 +77,35 @@ describe('on a dev server started without the search attributes', () => {
   });
   afterAll(async () => {
     await server?.stop();
+  });
+
+  it('`ctxpack show` on a job whose workflow task fails for want of them exits 4 with one line and the fix', async () => {
+    // A worker without the plugin, as a user wiring activities by hand would have: nothing checks.
+    const taskQueue = uniqueTaskQueue('bare');
+    const worker = await Worker.create({
+      connection: server.nativeConnection,
+      namespace: server.namespace,
+      taskQueue,
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+      activities: createActivities({ workspaces: { [WORKSPACE_ID]: await exampleWorkspace('bare') } }),
+    });
+    const workflowId = `bare-${randomUUID()}`;
+    await worker.runUntil(async () => {
+      const handle = await server.client.workflow.start(governedJob, { taskQueue, workflowId, args: [jobArgs] });
+      // Precondition: the server has recorded the failing workflow task.
+      for (;;) {
+        const history = await handle.fetchHistory();
+        if (history.events?.some((event) => event.workflowTaskFailedEventAttributes)) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      const shown = await runCtxpack(['show', workflowId], { env: { TEMPORAL_ADDRESS: server.address } });
+      await handle.terminate('test done');
+      expect(shown.code).toBe(4);
+      expect(shown.stderr).toContain(`governed job ${workflowId} did not answer its packState query`);
+      expect(shown.stderr).toContain('npx ctxpack setup');
+      expect(shown.stderr).not.toMatch(/Buffer|<Buffer|\bat \S+ \(/);
+      expect(shown.stderr.trim().split('\n')).toHaveLength(2);
+    });
   });
 
   it('a check-only worker refuses to start, naming every missing attribute, its type and the command to add it', async () => {

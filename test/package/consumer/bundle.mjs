@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { bundleWorkflowCode } from '@temporalio/worker';
 
 const require = createRequire(import.meta.url);
-const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+// Quiet, but the bundler's errors (they name the modules the sandbox refuses) go to stderr.
+const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (message) => process.stderr.write(`${message}\n`) };
 const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve(process.argv[2]), logger: silent });
 process.stdout.write(`${JSON.stringify({ bytes: code.length, governedJob: code.includes('governedJob') })}\n`);
