@@ -2,8 +2,9 @@
 import { assembly } from './assembly.js';
 import { assemblyMemory } from './assembly-memory.js';
 import { canonicalHash } from './canonical-hash.js';
+import { cliStart } from './cli-start.js';
 import { storeLoad } from './store-load.js';
 import { temporalTargets } from './temporal.js';
 import type { BenchTarget } from './types.js';
 
-export const TARGETS: readonly BenchTarget[] = [canonicalHash, assembly, temporalTargets, assemblyMemory, storeLoad];
+export const TARGETS: readonly BenchTarget[] = [canonicalHash, assembly, temporalTargets, assemblyMemory, storeLoad, cliStart];
