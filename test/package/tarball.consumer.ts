@@ -47,7 +47,7 @@ async function consumerProject(sdk: string): Promise<string> {
   const dir = path.join(scratch, `consumer-sdk-${sdk}`);
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'package.json'), `${JSON.stringify({ name: `consumer-${sdk.replaceAll('.', '-')}`, private: true, type: 'module' }, null, 2)}\n`);
-  for (const file of ['workflows.js', 'activities.js', 'worker.mjs', 'check-imports.mjs', 'bundle.mjs']) {
+  for (const file of ['workflows.js', 'activities.js', 'worker.mjs', 'check-imports.mjs', 'check-require.cjs', 'bundle.mjs']) {
     await cp(path.join(FIXTURE, file), path.join(dir, file));
   }
   await sh('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', tarball, ...SDK_PACKAGES.map((name) => `@temporalio/${name}@${sdk}`)], { cwd: dir });
@@ -161,6 +161,9 @@ describe.each([
     expect(names.node.split('.')[0]).toBe(String(major));
     expect(names.main).toEqual([...PUBLIC_NAMES].sort());
     expect(names.workflow).toEqual([...WORKFLOW_NAMES].sort());
+    // CommonJS projects can require() the same entry points.
+    const required = JSON.parse((await sh(node(major), ['check-require.cjs'], { cwd: project(sdk) })).stdout) as { main: string[]; workflow: string[] };
+    expect(required).toEqual({ main: names.main, workflow: names.workflow });
   });
 
   it('runs `npx ctxpack --help` from compiled code', async () => {
@@ -188,6 +191,20 @@ describe.each([
     } finally {
       await server.stop();
     }
+  });
+});
+
+describe('`npx ctxpack dev` from the installed package', () => {
+  it('bundles the compiled workflows, runs the demo on the packaged example workspace and exits', async () => {
+    const cli = await resolveTemporalCli();
+    const { stdout, stderr } = await sh('npx', ['--no-install', 'ctxpack', 'dev', '--exit-after-demo', '--port', String(await freePort()), '--ui-port', String(await freePort())], {
+      cwd: project('1.24.0'),
+      env: { TEMPORAL_CLI_PATH: cli.path, TEMPORAL_ADDRESS: '', NO_COLOR: '1' },
+      timeout: 240_000,
+    });
+    expect(stderr).toMatch(/swap back to tiny-coder-1b \(nothing changed\): reused/);
+    expect(stderr).toMatch(/escalated to big-coder-14b@local-large/);
+    expect(stdout).toMatch(/status\s+passed/);
   });
 });
 
