@@ -36,6 +36,11 @@ async function exampleWorkspace(label: string): Promise<string> {
   return dir;
 }
 
+/** A second dev server, as `temporal server start-dev` gives it: no search attributes registered. */
+function plainDevServer(): Promise<DevServer> {
+  return startDevServer({ ui: false, searchAttributes: false, cli: { path: inject('temporalCliPath'), version: '', versionLine: '', source: 'env' } });
+}
+
 const jobArgs = { workspace_id: WORKSPACE_ID, work_unit: WORK_UNIT, seat: TINY };
 
 describe('a worker with its own workflowsPath and the plugin', () => {
@@ -73,7 +78,7 @@ describe('on a dev server started without the search attributes', () => {
   let server: DevServer;
 
   beforeAll(async () => {
-    server = await startDevServer({ ui: false, searchAttributes: false, cli: { path: inject('temporalCliPath'), version: '', versionLine: '', source: 'env' } });
+    server = await plainDevServer();
   });
   afterAll(async () => {
     await server?.stop();
@@ -169,7 +174,7 @@ describe('on a dev server started without the search attributes', () => {
 
 describe('on a second plain dev server, an ensuring worker', () => {
   it('registers the attributes itself at start, so the job never meets BadSearchAttributes', async () => {
-    const server = await startDevServer({ ui: false, searchAttributes: false, cli: { path: inject('temporalCliPath'), version: '', versionLine: '', source: 'env' } });
+    const server = await plainDevServer();
     try {
       const taskQueue = uniqueTaskQueue('ensure');
       const worker = await Worker.create({
