@@ -4,11 +4,19 @@
  * Only the invoked command's module is loaded (see commands/index.ts); the others are listed by
  * name and description for `--help`.
  */
+import module from 'node:module';
+import path from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { defaultToolsDir } from '../shared/temporal/cli-resolver.js';
 import { COMMANDS } from './commands/index.js';
 import { ExitCode } from './exit-codes.js';
 import { reportError } from './output.js';
 import { setVerbose } from './sdk-logs.js';
+
+// Node 22.1+ keeps compiled code between runs (the tokenizer tables alone are 2.4 MB of JavaScript),
+// in this user's own tool cache rather than the shared temp directory, where another user could
+// plant entries. On Node 20 the function is absent and nothing changes. Commands load after this.
+(module as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache?.(path.join(defaultToolsDir(), 'node-compile-cache'));
 
 const program = new Command('ctxpack')
   .description('Build, verify and inspect Context Packs for governed Temporal workflows')

@@ -194,6 +194,24 @@ describe.each([
   });
 });
 
+describe('`npx ctxpack doctor` from the installed package', () => {
+  it('keeps its tool cache in the user cache directory, never inside node_modules', async () => {
+    const cache = path.join(scratch, 'xdg-cache');
+    const result = await sh('npx', ['--no-install', 'ctxpack', 'doctor', '--no-install', '--json'], {
+      cwd: project('1.24.0'),
+      env: { XDG_CACHE_HOME: cache, TEMPORAL_CLI_PATH: '', CTXPACK_TOOLS_DIR: '', PATH: `${path.dirname(process.execPath)}${path.delimiter}/usr/bin${path.delimiter}/bin`, TEMPORAL_ADDRESS: '127.0.0.1:1' },
+    }).then(
+      () => ({ code: 0, stdout: '' }),
+      (err: { code?: number; stdout?: string }) => ({ code: err.code ?? -1, stdout: err.stdout ?? '' }),
+    );
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as { temporalCli: { fix: string; error: string } };
+    expect(report.temporalCli.error).toContain(path.join(cache, 'context-packs'));
+    expect(report.temporalCli.fix).toContain(path.join(cache, 'context-packs'));
+    expect(`${report.temporalCli.error} ${report.temporalCli.fix}`).not.toContain('node_modules');
+  });
+});
+
 describe('`npx ctxpack dev` from the installed package', () => {
   it('bundles the compiled workflows, runs the demo on the packaged example workspace and exits', async () => {
     const cli = await resolveTemporalCli();
