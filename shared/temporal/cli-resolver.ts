@@ -9,11 +9,12 @@
 import { execFile } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { TemporalCliUnavailable } from '../errors.js';
-import { INSTALLED, PACKAGE_ROOT } from '../package-root.js';
+import { defaultToolsDir } from '../tool-cache.js';
+
+export { defaultToolsDir };
 
 const run = promisify(execFile);
 
@@ -42,28 +43,6 @@ export interface ResolveOptions {
   readonly log?: (line: string) => void;
   /** Environment to read `TEMPORAL_CLI_PATH` and `PATH` from. Default: `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
-}
-
-/**
- * Where installed tools are cached: `CTXPACK_TOOLS_DIR` if set; in a checkout of this repository its
- * `.tools/`; in an installed package the user's cache directory (`$XDG_CACHE_HOME/context-packs`,
- * `~/.cache/context-packs`, `~/Library/Caches/context-packs` on macOS, `%LOCALAPPDATA%` on Windows),
- * never `node_modules`, which the next `npm ci` wipes.
- */
-export function defaultToolsDir(env: NodeJS.ProcessEnv = process.env): string {
-  const explicit = env['CTXPACK_TOOLS_DIR'];
-  if (explicit) return path.resolve(explicit);
-  return INSTALLED ? userCacheDir(env) : path.join(PACKAGE_ROOT, '.tools');
-}
-
-/** The per-user cache folder for context-packs' tools. */
-export function userCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (process.platform === 'win32') {
-    return path.join(env['LOCALAPPDATA'] ?? path.join(homedir(), 'AppData', 'Local'), 'context-packs', 'Cache');
-  }
-  if (process.platform === 'darwin') return path.join(homedir(), 'Library', 'Caches', 'context-packs');
-  const xdg = env['XDG_CACHE_HOME'];
-  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(homedir(), '.cache'), 'context-packs');
 }
 
 /** Executables `.tools/` may hold: the PyPI install, then a CLI built from Go modules (the fallback). */
