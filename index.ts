@@ -1,9 +1,27 @@
 /**
- * context-packs: the public surface. Everything a user needs to build, store, verify and bind
- * Context Packs, and to run governed jobs on Temporal. Internals stay unexported.
+ * context-packs, worker and client side (`import ... from 'context-packs'`).
+ *
+ * Everything a worker, a client and a pack tool need: the plugin and ready-made workers, the
+ * activities and the provider interface, the governed-job workflow's message definitions, and the
+ * pack core (schemas, assembly, canonical form and hashing, stores, verification, diff).
+ *
+ * Workflow code imports `context-packs/workflow` instead: that entry holds only what the workflow
+ * sandbox may load. Every name here is deliberate; `test/package/public-names.test.ts` pins the list.
  */
-// Worker side: the plugin and a ready-made worker.
-export { contextPacksPlugin, type ContextPacksPluginOptions, WORKFLOWS_PATH } from './workers/plugin.js';
+
+// --- Worker side: the plugin, ready-made workers, activities, providers --------------------------
+export {
+  ContextPacksPlugin,
+  contextPacksPlugin,
+  WORKFLOWS_PATH,
+  type ContextPacksPluginOptions,
+} from './workers/plugin.js';
+export {
+  ensureSearchAttributes,
+  type HasOperatorService,
+  type SearchAttributePolicy,
+  type SearchAttributeReport,
+} from './workers/search-attributes.js';
 export {
   createContextPacksWorker,
   createContextPacksWorkers,
@@ -20,14 +38,21 @@ export {
   createActivities,
   defaultProviderFactory,
   type CreateActivitiesOptions,
+  type GovernedJobActivities,
+  type ModelResponseRecord,
   type ProviderContext,
   type ProviderFactory,
   type ProviderSnapshot,
-  type ModelResponseRecord,
 } from './activities/index.js';
-export type { ModelProvider, ModelRequest, ModelResponse, ToolCall } from './activities/providers/model-provider.js';
+export {
+  ProviderError,
+  type ModelProvider,
+  type ModelRequest,
+  type ModelResponse,
+  type ToolCall,
+} from './activities/providers/model-provider.js';
 
-// Client side: the workflow and its messages (import constants, never strings).
+// --- Client side: the workflow and its messages (import these constants, never strings) ----------
 export {
   governedJob,
   grantCloudConsent,
@@ -39,9 +64,46 @@ export {
   type GovernedJobResult,
   type PackState,
 } from './workflows/governed-job.js';
+export {
+  CTXPACK_SEARCH_ATTRIBUTES,
+  CtxPackCloud,
+  CtxPackHash,
+  CtxPackJob,
+  CtxPackModel,
+  CtxPackProvider,
+  CtxPackRole,
+} from './shared/search-attributes.js';
 
-// The pack core.
-export * from './shared/schema/index.js';
+// --- Schemas: the single source of truth for packs, inputs and messages -------------------------
+export {
+  ContextItemsFile,
+  ContextPayload,
+  FreshnessDecision,
+  FreshnessPolicy,
+  GovernanceMode,
+  GovernedJobInput,
+  type GovernedJobParams,
+  LockSet,
+  PackBinding,
+  ProviderEntry,
+  ProviderRegistry,
+  RoleContextPack,
+  RoleDefinition,
+  RoleExecutionIdentity,
+  Seat,
+  Sha256Hash,
+  SwapLogEntry,
+  SwapRequest,
+  SwapResult,
+  VerificationContract,
+  WorkProfile,
+  WorkspaceSettings,
+  WorkUnitContextPack,
+  WorkUnitDefinition,
+} from './shared/schema/index.js';
+export { jsonSchemas } from './shared/json-schema.js';
+
+// --- The pack core: assemble, hash, store, verify, render, compare -------------------------------
 export { assembleAndStore, assemblePacks, seal, type AssembledPacks, type SealedPack, type StoredPacks } from './shared/assemble/index.js';
 export { canonicalBytes, canonicalJson } from './shared/canonical.js';
 export { hashCanonical, sha256, shortHash, type Sha256 } from './shared/hash.js';
@@ -62,6 +124,23 @@ export {
   type StoreRef,
 } from './shared/store/index.js';
 export { Workspace } from './shared/workspace-fs.js';
-export { jsonSchemas } from './shared/json-schema.js';
-export * from './shared/errors.js';
-export * from './shared/search-attributes.js';
+
+// --- Failures: every error carries a stable `code` (the ApplicationFailure type) and a `fix` -----
+export {
+  ContextPackArtifactCorrupt,
+  ContextPackProvenanceMissing,
+  ContextPackRegenDenied,
+  ContextPackRegenFailed,
+  ContextPackStale,
+  CtxPackError,
+  ERROR_CODES,
+  PackBudgetExceeded,
+  PackPathRejected,
+  PackSchemaInvalid,
+  PackSourceMissing,
+  PackStoreUnavailable,
+  SearchAttributesMissing,
+  TemporalCliUnavailable,
+  TemporalUnreachable,
+  type ErrorCode,
+} from './shared/errors.js';

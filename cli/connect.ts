@@ -1,12 +1,8 @@
 /** A Temporal client for the operator commands, with an actionable error when the server is away. */
-import { Client, Connection } from '@temporalio/client';
-import { CtxPackError } from '../shared/errors.js';
+import { Client, Connection, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { JobStateUnavailable, TemporalUnreachable } from '../shared/errors.js';
+import { packState, type PackState } from '../workflows/governed-job.js';
 import { temporalAddress, temporalConnectConfig, uiUrlFor } from './temporal-target.js';
-
-/** The Temporal server is not reachable (exit code 4). */
-export class TemporalUnreachable extends CtxPackError {
-  readonly code = 'TemporalUnreachable';
-}
 
 export interface Target {
   readonly client: Client;
@@ -39,4 +35,31 @@ export async function connect(): Promise<Target> {
 export function workflowUrl(target: { ui: string; namespace: string }, workflowId: string, runId?: string): string {
   const base = `${target.ui}/namespaces/${encodeURIComponent(target.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
   return runId ? `${base}/${encodeURIComponent(runId)}/history` : base;
+}
+
+/**
+ * The job's `packState`, or a one-line error saying why not. A query fails when the job does not
+ * exist or when its workflow task keeps failing; the SDK's error then carries raw gRPC details that
+ * mean nothing to an operator, so only the server's first line is kept.
+ */
+export async function queryPackState(handle: WorkflowHandle, workflowId: string): Promise<PackState> {
+  try {
+    return await handle.query(packState);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) {
+      throw new JobStateUnavailable(`no governed job ${workflowId} in this namespace`, 'check the workflow id and TEMPORAL_NAMESPACE; `npx ctxpack list` lists the jobs', { workflowId });
+    }
+    throw new JobStateUnavailable(
+      `governed job ${workflowId} did not answer its packState query: ${serverReason(err)}`,
+      'open the job in the Web UI: a failing workflow task blocks queries (for BadSearchAttributes, run `npx ctxpack setup`)',
+      { workflowId },
+    );
+  }
+}
+
+function serverReason(err: unknown): string {
+  const cause = (err as { cause?: { details?: unknown; message?: unknown } } | null)?.cause;
+  const text = typeof cause?.details === 'string' ? cause.details : typeof cause?.message === 'string' ? cause.message : err instanceof Error ? err.message : 'unknown';
+  // One printable line, bounded: server text only, never payload bytes.
+  return (text.split('\n')[0] ?? '').replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
 }

@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     const rolePath = path.join(dir, '.ctxpack/roles/coder.yaml');
     await writeFile(rolePath, (await readFile(rolePath, 'utf8')).replace('  max_iterations: 6\n', '  max_iterations: 6\n  escalate_on_provider_errors: [bad-response, context-window]\n'));
 
-    const { client, nativeConnection } = temporal.env;
+    const { client, nativeConnection } = temporal;
     const worker = await createContextPacksWorker({ connection: nativeConnection, namespace: temporal.namespace, workspaces: { demo: dir } });
     const workflowId = `ctxpack-local-model-${Date.now().toString(36)}`;
     await worker.runUntil(async () => {

@@ -5,9 +5,9 @@
  */
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { shortHash } from '../shared/hash.js';
+import { PACKAGE_ROOT } from '../shared/package-root.js';
 import { DEFAULT_TASK_QUEUE } from '../workers/worker.js';
 import { governedJob, packState, requestModelSwap, type PackState } from '../workflows/governed-job.js';
 import { workflowUrl } from './connect.js';
@@ -15,7 +15,7 @@ import { step } from './progress.js';
 import { printSummary } from './summary.js';
 
 export const DEMO_WORKSPACE_ID = 'demo';
-const EXAMPLE = fileURLToPath(new URL('../examples/workspace/', import.meta.url));
+const EXAMPLE = path.join(PACKAGE_ROOT, 'examples', 'workspace');
 const WORK_UNIT = '.ctxpack/work-units/wp-7.yaml';
 
 /** A fresh copy of the example workspace under `.ctxpack/`, so the demo never edits the repo. */

@@ -19,13 +19,14 @@ export const style = {
   dim: (text: string) => (useColour ? `\x1b[2m${text}\x1b[0m` : text),
 };
 
-const UNAVAILABLE = new Set(['TemporalUnreachable', 'PackStoreUnavailable', 'PortInUse']);
+const UNAVAILABLE = new Set(['TemporalUnreachable', 'PackStoreUnavailable', 'PortInUse', 'JobStateUnavailable']);
 
 /** Which exit code an error maps to; unknown errors are bugs. */
 export function exitCodeFor(err: unknown): ExitCode {
   if (err instanceof TemporalCliUnavailable || (err instanceof CtxPackError && UNAVAILABLE.has(err.code))) {
     return ExitCode.Unavailable;
   }
+  if (err instanceof CtxPackError && err.code === 'SearchAttributesMissing') return ExitCode.CheckFailed;
   if (err instanceof CtxPackError) return ExitCode.InputRejected;
   return ExitCode.Internal;
 }

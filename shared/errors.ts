@@ -24,6 +24,11 @@ export abstract class CtxPackError extends Error {
   }
 }
 
+/** The Temporal server is not reachable (exit code 4). */
+export class TemporalUnreachable extends CtxPackError {
+  readonly code = 'TemporalUnreachable';
+}
+
 /** No usable Temporal CLI was found, and installing one failed or was not allowed. */
 export class TemporalCliUnavailable extends CtxPackError {
   readonly code = 'TemporalCliUnavailable';
@@ -82,9 +87,25 @@ export class PackStoreUnavailable extends CtxPackError {
   readonly code = 'PackStoreUnavailable';
 }
 
+/**
+ * The namespace lacks search attributes the plugin writes (or has them with another type), and they
+ * could not be added: the worker refuses to start rather than fail every workflow task.
+ */
+export class SearchAttributesMissing extends CtxPackError {
+  readonly code = 'SearchAttributesMissing';
+}
+
+/** A governed job did not answer its state query (not found, or its workflow task is failing). */
+export class JobStateUnavailable extends CtxPackError {
+  readonly code = 'JobStateUnavailable';
+}
+
 /** Every error code context-packs can throw, for exhaustive handling and documentation. */
 export const ERROR_CODES = [
   'TemporalCliUnavailable',
+  'TemporalUnreachable',
+  'SearchAttributesMissing',
+  'JobStateUnavailable',
   'ContextPackStale',
   'ContextPackArtifactCorrupt',
   'ContextPackRegenDenied',

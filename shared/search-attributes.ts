@@ -28,7 +28,8 @@ export function searchAttributeFlags(): string[] {
   return CTXPACK_SEARCH_ATTRIBUTES.map((key) => `${key.name}=${cliTypeName(key.type)}`);
 }
 
-function cliTypeName(type: SearchAttributeType): string {
+/** The type's name as the Temporal CLI and `tcld` spell it (`Keyword`, `Bool`, ...). */
+export function cliTypeName(type: SearchAttributeType): string {
   switch (type) {
     case SearchAttributeType.KEYWORD:
       return 'Keyword';

@@ -1,32 +1,94 @@
 /**
  * The context-packs Temporal plugin: one object added to a worker (and to `bundleWorkflowCode`)
- * brings the governed-job workflow and its activities.
+ * brings the governed-job workflow and its activities, next to whatever the worker already has.
  *
  *     const worker = await Worker.create({
- *       connection, taskQueue: 'context-packs',
+ *       connection, taskQueue: 'my-queue',
+ *       workflowsPath: fileURLToPath(new URL('./workflows.js', import.meta.url)),   // the user's own
+ *       activities: myActivities,
  *       plugins: [contextPacksPlugin({ workspaces: { demo: './examples/workspace' } })],
  *     });
  *
- * The server must have the plugin's search attributes registered (`ctxpack dev` and
- * `docker-compose.temporal.yml` do it; see `shared/search-attributes.ts`).
+ * The plugin adds, it never replaces: activities are appended to the user's; a user's `workflowsPath`
+ * is bundled together with the plugin's workflows (see {@link composeWorkflowsPath}); a prebuilt
+ * `workflowBundle` is left as it is (bundle it with the plugin in `bundleWorkflowCode`'s `plugins`,
+ * which composes the same way). At `worker.run()` the namespace's search attributes are checked and,
+ * by default, added (see {@link ensureSearchAttributes}).
  */
-import { fileURLToPath } from 'node:url';
 import { SimplePlugin } from '@temporalio/plugin';
+import type { BundleOptions, ReplayWorkerOptions, Worker, WorkerOptions } from '@temporalio/worker';
 import { createActivities, type CreateActivitiesOptions } from '../activities/index.js';
+import { ensureSearchAttributes, type SearchAttributePolicy } from './search-attributes.js';
+import { composeWorkflowsPath, withSdkModules, WORKFLOWS_PATH } from './workflows-entry.js';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+export { WORKFLOWS_PATH, composeWorkflowsPath };
 
 export interface ContextPacksPluginOptions extends CreateActivitiesOptions {
   /** Use a pre-built workflow bundle instead of bundling `workflows/` at worker start. */
   readonly workflowBundle?: { readonly codePath: string } | { readonly code: string };
+  /**
+   * What to do about the plugin's search attributes when the worker starts. Default `ensure`: add
+   * the missing ones, refuse to start when that is not allowed. `check`: only verify.
+   */
+  readonly searchAttributes?: SearchAttributePolicy;
 }
 
-/** @experimental Temporal's plugin API is experimental; this wrapper's options are stable. */
-export function contextPacksPlugin(options: ContextPacksPluginOptions): SimplePlugin {
-  const { workflowBundle, ...activityOptions } = options;
-  return new SimplePlugin({
-    name: 'context-packs',
-    activities: createActivities(activityOptions),
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-  });
+/**
+ * The plugin class; {@link contextPacksPlugin} is the way to make one.
+ *
+ * @experimental Temporal's plugin API is experimental; this plugin's options are stable.
+ */
+export class ContextPacksPlugin extends SimplePlugin {
+  readonly #bundle: ContextPacksPluginOptions['workflowBundle'];
+  readonly #searchAttributes: SearchAttributePolicy;
+
+  constructor(options: ContextPacksPluginOptions) {
+    const { workflowBundle, searchAttributes, ...activityOptions } = options;
+    super({ name: 'context-packs', activities: createActivities(activityOptions) });
+    this.#bundle = workflowBundle;
+    this.#searchAttributes = searchAttributes ?? 'ensure';
+  }
+
+  override configureWorker(options: WorkerOptions): WorkerOptions {
+    return this.#withWorkflows(super.configureWorker(options));
+  }
+
+  override configureReplayWorker(options: ReplayWorkerOptions): ReplayWorkerOptions {
+    return this.#withWorkflows(super.configureReplayWorker(options));
+  }
+
+  override configureBundler(options: BundleOptions): BundleOptions {
+    const configured = super.configureBundler(options);
+    const workflowsPath = composeWorkflowsPath(configured.workflowsPath);
+    if (workflowsPath === WORKFLOWS_PATH) return { ...configured, workflowsPath };
+    return { ...configured, workflowsPath, webpackConfigHook: withSdkModules(configured.webpackConfigHook) };
+  }
+
+  override async runWorker(worker: Worker, next: (w: Worker) => Promise<void>): Promise<void> {
+    const connection = worker.connection;
+    if (connection) await ensureSearchAttributes(connection, worker.options.namespace, this.#searchAttributes);
+    return super.runWorker(worker, next);
+  }
+
+  /** The user's workflows plus ours; a bundle the user built is theirs to compose (see the header). */
+  #withWorkflows<T extends WorkerOptions | ReplayWorkerOptions>(options: T): T {
+    if (options.workflowBundle) return options;
+    if (options.workflowsPath) {
+      const workflowsPath = composeWorkflowsPath(options.workflowsPath);
+      if (workflowsPath === WORKFLOWS_PATH) return { ...options, workflowsPath };
+      const bundlerOptions = { ...options.bundlerOptions, webpackConfigHook: withSdkModules(options.bundlerOptions?.webpackConfigHook) };
+      return { ...options, workflowsPath, bundlerOptions };
+    }
+    if (this.#bundle) return { ...options, workflowBundle: this.#bundle };
+    return { ...options, workflowsPath: WORKFLOWS_PATH };
+  }
+}
+
+/**
+ * The context-packs plugin for a Temporal worker: the `governedJob` workflow and its activities.
+ *
+ * @experimental Temporal's plugin API is experimental; this wrapper's options are stable.
+ */
+export function contextPacksPlugin(options: ContextPacksPluginOptions): ContextPacksPlugin {
+  return new ContextPacksPlugin(options);
 }

@@ -14,6 +14,7 @@ import { createActivities } from '../activities/index.js';
 import { WORKSPACE_ACTIVITIES, type GovernedJobActivities } from '../activities/types.js';
 import { workspaceTaskQueue } from '../shared/schema/governed-job.js';
 import { contextPacksPlugin, type ContextPacksPluginOptions } from './plugin.js';
+import { ensureSearchAttributes } from './search-attributes.js';
 
 export const DEFAULT_TASK_QUEUE = 'context-packs';
 export { workspaceTaskQueue };
@@ -39,10 +40,14 @@ export interface WorkerTuning {
 }
 
 export async function createContextPacksWorker(options: ContextPacksWorkerOptions): Promise<Worker> {
-  const { address, namespace, taskQueue, connection, identity, tuning, ...plugin } = options;
+  const { address, namespace = 'default', taskQueue, connection: given, identity, tuning, ...plugin } = options;
+  const connection = given ?? (await NativeConnection.connect({ address: address ?? 'localhost:7233' }));
+  // Checked here as well as in the plugin's runWorker, so a namespace without the attributes fails
+  // before a Worker (and its native resources) exists.
+  await ensureSearchAttributes(connection, namespace, plugin.searchAttributes);
   return Worker.create({
-    connection: connection ?? (await NativeConnection.connect({ address: address ?? 'localhost:7233' })),
-    namespace: namespace ?? 'default',
+    connection,
+    namespace,
     taskQueue: taskQueue ?? DEFAULT_TASK_QUEUE,
     ...(identity !== undefined ? { identity } : {}),
     ...tuning,

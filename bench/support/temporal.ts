@@ -36,7 +36,7 @@ export async function benchTemporal(ctx: BenchContext): Promise<BenchTemporal> {
     });
     const bundlePath = path.join(ctx.scratch, 'bench-workflows.js');
     await writeFile(bundlePath, bundle.code);
-    return { server, client: server.env.client, connection: server.env.nativeConnection, bundlePath };
+    return { server, client: server.client, connection: server.nativeConnection, bundlePath };
   }
 }
 

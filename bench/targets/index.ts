@@ -2,9 +2,10 @@
 import { assembly } from './assembly.js';
 import { assemblyMemory } from './assembly-memory.js';
 import { canonicalHash } from './canonical-hash.js';
+import { cliStart } from './cli-start.js';
 import { prefixCache } from './prefix-cache.js';
 import { storeLoad } from './store-load.js';
 import { temporalTargets } from './temporal.js';
 import type { BenchTarget } from './types.js';
 
-export const TARGETS: readonly BenchTarget[] = [canonicalHash, assembly, temporalTargets, assemblyMemory, storeLoad, prefixCache];
+export const TARGETS: readonly BenchTarget[] = [canonicalHash, assembly, temporalTargets, assemblyMemory, storeLoad, cliStart, prefixCache];

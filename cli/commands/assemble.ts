@@ -18,10 +18,9 @@ interface AssembleOptions {
   json?: boolean;
 }
 
-export function registerAssemble(program: Command): void {
-  program
-    .command('assemble')
-    .description('build and store the role pack and work-unit pack for a role and a work unit')
+/** Adds the options and action of `ctxpack assemble` to its (already named and described) command. */
+export function registerAssemble(command: Command): void {
+  command
     .requiredOption('--workspace <dir>', 'the governed workspace')
     .requiredOption('--role <role>', 'role id (a file in <workspace>/.ctxpack/roles/)')
     .requiredOption('--work-unit <file>', 'work unit file (YAML or JSON)')

@@ -6,12 +6,13 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import type { Command } from 'commander';
 import { startDevServer, type DevServer } from '../../shared/temporal/dev-server.js';
 import { createContextPacksWorker } from '../../workers/worker.js';
 import { DEMO_WORKSPACE_ID, prepareDemoWorkspace, runDemo } from '../demo.js';
 import { step } from '../progress.js';
+import { installSdkLogger } from '../sdk-logs.js';
 import { temporalNamespace, uiUrlFor } from '../temporal-target.js';
 
 interface DevOptions {
@@ -23,10 +24,9 @@ interface DevOptions {
   exitAfterDemo?: boolean;
 }
 
-export function registerDev(program: Command): void {
-  program
-    .command('dev')
-    .description('run a local Temporal dev server, Web UI and worker, and the demo job; Ctrl-C stops them')
+/** Adds the options and action of `ctxpack dev` to its (already named and described) command. */
+export function registerDev(command: Command): void {
+  command
     .option('--port <port>', 'gRPC port of the dev server', '7233')
     .option('--ui-port <port>', 'Web UI port', '8233')
     .option('--db <file>', 'SQLite file the dev server persists to', path.join('.ctxpack', 'temporal.db'))
@@ -35,7 +35,7 @@ export function registerDev(program: Command): void {
     .option('--exit-after-demo', 'stop everything once the demo has finished')
     .action(async (options: DevOptions) => {
       // Worker INFO lines would drown the demo's own progress; warnings and errors still show.
-      Runtime.install({ logger: new DefaultLogger('WARN') });
+      await installSdkLogger();
       const existing = process.env['TEMPORAL_ADDRESS'] || undefined;
       const namespace = temporalNamespace();
       let server: DevServer | undefined;

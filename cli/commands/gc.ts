@@ -13,10 +13,9 @@ import { printJson } from '../output.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export function registerGc(program: Command): void {
-  program
-    .command('gc')
-    .description('list (dry run) or --delete stored packs no running or recently closed governed job references')
+/** Adds the options and action of `ctxpack gc` to its (already named and described) command. */
+export function registerGc(command: Command): void {
+  command
     .option('--store <spec>', 'pack store: file:DIR, DIR or s3://bucket/prefix (default: CTXPACK_STORE, else the workspace\'s)')
     .option('--workspace <dir>', 'workspace whose default store to use')
     .option('--retention-days <days>', 'keep packs of jobs closed, and packs written, within this many days', '7')

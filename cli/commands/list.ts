@@ -8,10 +8,9 @@ function quote(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-export function registerList(program: Command): void {
-  program
-    .command('list')
-    .description('list governed jobs, filtered by role, model, provider or pack hash')
+/** Adds the options and action of `ctxpack list` to its (already named and described) command. */
+export function registerList(command: Command): void {
+  command
     .option('--role <role>')
     .option('--model <model>')
     .option('--provider <provider>')

@@ -21,6 +21,7 @@ import { connect } from '../connect.js';
 import { ExitCode } from '../exit-codes.js';
 import { storeFor } from '../pack-args.js';
 import { printJson, style } from '../output.js';
+import { bundlerLogger, installSdkLogger } from '../sdk-logs.js';
 
 /** What the model saw can no longer be reproduced exactly. */
 export class RenderMismatch extends CtxPackError {
@@ -46,20 +47,20 @@ async function loadHistory(arg: string): Promise<{ history: temporal.api.history
   }
 }
 
-export function registerReplay(program: Command): void {
-  program
-    .command('replay')
-    .description('replay a governed job with the current code; list what every model invocation saw')
+/** Adds the options and action of `ctxpack replay` to its (already named and described) command. */
+export function registerReplay(command: Command): void {
+  command
     .argument('<workflow>', 'workflow id, or a history JSON file (temporal workflow show --output json)')
     .option('--show <n>', 'print exactly what invocation n saw (needs the pack store)')
     .option('--store <dir>', 'pack store (file:DIR or DIR)')
     .option('--workspace <dir>', 'workspace whose default store to use')
     .option('--json', 'print one JSON object')
     .action(async (arg: string, options: ReplayOptions) => {
+      await installSdkLogger();
       const { history, workflowId } = await loadHistory(arg);
       let replay: { deterministic: boolean; error?: string };
       try {
-        await Worker.runReplayHistory({ workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet }) }, history, workflowId);
+        await Worker.runReplayHistory({ workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: bundlerLogger }) }, history, workflowId);
         replay = { deterministic: true };
       } catch (err) {
         replay = { deterministic: false, error: err instanceof Error ? err.message : String(err) };
@@ -133,4 +134,3 @@ async function recover(record: InvocationRecord, options: ReplayOptions) {
   return rendering;
 }
 
-const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };

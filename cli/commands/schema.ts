@@ -4,10 +4,9 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { jsonSchemas } from '../../shared/json-schema.js';
 
-export function registerSchema(program: Command): void {
-  program
-    .command('schema')
-    .description('write JSON Schema files for packs and workspace inputs')
+/** Adds the options and action of `ctxpack schema` to its (already named and described) command. */
+export function registerSchema(command: Command): void {
+  command
     .option('--out <dir>', 'output directory', 'schemas')
     .action(async (options: { out: string }) => {
       await mkdir(options.out, { recursive: true });

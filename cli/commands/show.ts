@@ -1,14 +1,12 @@
 /** `ctxpack show`: the operator summary of a governed job. */
 import type { Command } from 'commander';
-import { packState } from '../../workflows/governed-job.js';
-import { connect, workflowUrl } from '../connect.js';
+import { connect, queryPackState, workflowUrl } from '../connect.js';
 import { printJson } from '../output.js';
 import { printSummary } from '../summary.js';
 
-export function registerShow(program: Command): void {
-  program
-    .command('show')
-    .description('show role, model/provider, pack hash, lock paths, cloud tier, position and swap log of a job')
+/** Adds the options and action of `ctxpack show` to its (already named and described) command. */
+export function registerShow(command: Command): void {
+  command
     .argument('<workflow-id>', 'the governed job')
     .option('--full', 'print full hashes')
     .option('--json', 'print one JSON object')
@@ -16,7 +14,7 @@ export function registerShow(program: Command): void {
       const target = await connect();
       try {
         const handle = target.client.workflow.getHandle(workflowId);
-        const [state, description] = await Promise.all([handle.query(packState), handle.describe()]);
+        const [state, description] = await Promise.all([queryPackState(handle, workflowId), handle.describe()]);
         const url = workflowUrl(target, workflowId, description.runId);
         if (options.json) {
           printJson({ workflow_id: workflowId, run_id: description.runId, temporal_status: description.status.name, ui: url, ...state });

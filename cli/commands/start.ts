@@ -19,10 +19,9 @@ interface StartOptions {
   json?: boolean;
 }
 
-export function registerStart(program: Command): void {
-  program
-    .command('start')
-    .description('start a governed job')
+/** Adds the options and action of `ctxpack start` to its (already named and described) command. */
+export function registerStart(command: Command): void {
+  command
     .requiredOption('--workspace <id>', 'workspace id (the worker maps it to a directory)')
     .requiredOption('--work-unit <file>', 'work unit file, relative to the workspace')
     .requiredOption('--role <role>', 'starting role')

@@ -25,10 +25,9 @@ interface SwapOptions {
   json?: boolean;
 }
 
-export function registerSwap(program: Command): void {
-  program
-    .command('swap')
-    .description('swap (or escalate) the model of a running governed job')
+/** Adds the options and action of `ctxpack swap` to its (already named and described) command. */
+export function registerSwap(command: Command): void {
+  command
     .argument('<workflow-id>', 'the governed job')
     .requiredOption('--role <role>', 'target role')
     .requiredOption('--model <model>', 'target model')

@@ -5,10 +5,9 @@ import { ExitCode } from '../exit-codes.js';
 import { loadPackArg, storeFor } from '../pack-args.js';
 import { printJson, printTable, style } from '../output.js';
 
-export function registerVerify(program: Command): void {
-  program
-    .command('verify')
-    .description('re-hash and schema-check a pack; exits 1 on any problem')
+/** Adds the options and action of `ctxpack verify` to its (already named and described) command. */
+export function registerVerify(command: Command): void {
+  command
     .argument('<pack>', 'a pack hash (sha256:...) in the store, or a pack file')
     .option('--store <dir>', 'pack store (file:DIR or DIR); default ./.ctxpack/store or CTXPACK_STORE')
     .option('--workspace <dir>', 'workspace whose default store to use')

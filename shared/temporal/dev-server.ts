@@ -1,11 +1,17 @@
 /**
- * Starts a local Temporal dev server (the real server, from the Temporal CLI) with the plugin's
- * search attributes registered. Used by the tests' global setup and by `ctxpack dev`.
+ * Starts a local Temporal dev server (the real server, from the Temporal CLI). Used by the tests'
+ * global setup, the bench and `ctxpack dev`.
+ *
+ * Why not `@temporalio/testing`: it is a test-only package that a user's worker should not have to
+ * install, and its downloader needs a host these machines cannot reach. Starting
+ * `temporal server start-dev` ourselves takes a few lines and keeps the SDK a peer dependency.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { CtxPackError } from '../errors.js';
-import { CTXPACK_SEARCH_ATTRIBUTES } from '../search-attributes.js';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { CtxPackError, TemporalUnreachable } from '../errors.js';
+import { searchAttributeFlags } from '../search-attributes.js';
 import { freePort } from '../free-port.js';
 import { resolveTemporalCli, type TemporalCli } from './cli-resolver.js';
 
@@ -21,9 +27,16 @@ export interface DevServerOptions {
   /** Web UI port; default: a random free port. */
   readonly uiPort?: number;
   readonly namespace?: string;
+  /**
+   * Register the plugin's search attributes at start. Default: true. `false` gives a plain
+   * `temporal server start-dev`, as a user's own dev server would be.
+   */
+  readonly searchAttributes?: boolean;
   /** A CLI already resolved; default: `resolveTemporalCli()`. */
   readonly cli?: TemporalCli;
   readonly log?: (line: string) => void;
+  /** How long to wait for the frontend to answer. Default: 60 s. */
+  readonly startTimeoutMs?: number;
 }
 
 export interface DevServer {
@@ -33,13 +46,28 @@ export interface DevServer {
   /** The Web UI's base URL, when the UI is on. */
   readonly uiUrl: string | undefined;
   readonly cli: TemporalCli;
-  /** The SDK's handle on the server: its `client` and `nativeConnection` are ready to use. */
-  readonly env: TestWorkflowEnvironment;
+  /** A client connected to the server; closed by `stop()`. */
+  readonly client: Client;
+  /** A worker-side connection to the server; closed by `stop()`. */
+  readonly nativeConnection: NativeConnection;
   stop(): Promise<void>;
 }
 
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
-  // The SDK would otherwise connect to whatever already listens there and report success.
+  // A port picked free a moment ago can be taken by another process before the server binds it;
+  // with ports of our own choosing, that is worth two more tries on fresh ports.
+  const ownPorts = options.port === undefined && (options.ui === false || options.uiPort === undefined);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      if (!ownPorts || attempt >= 3 || !(err instanceof DevServerExited)) throw err;
+    }
+  }
+}
+
+async function startOnce(options: DevServerOptions): Promise<DevServer> {
+  // The CLI would fail with a bind error buried in its log; say it plainly instead.
   for (const [flag, port] of [['--port', options.port], ['--ui-port', options.uiPort]] as const) {
     if (port !== undefined && !(await isFree(port))) {
       throw new PortInUse(
@@ -52,30 +80,107 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const cli = options.cli ?? (await resolveTemporalCli(options.log ? { log: options.log } : {}));
   const namespace = options.namespace ?? 'default';
   const ui = options.ui ?? true;
+  const port = options.port ?? (await freePort());
   const uiPort = ui ? (options.uiPort ?? (await freePort())) : undefined;
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      // Always an existing path: the SDK's downloader needs a host these machines cannot reach.
-      executable: { type: 'existing-path', path: cli.path },
-      namespace,
-      ip: '127.0.0.1',
-      ui,
-      ...(options.port !== undefined ? { port: options.port } : {}),
-      ...(uiPort !== undefined ? { uiPort } : {}),
-      ...(options.dbFilename !== undefined ? { dbFilename: options.dbFilename } : {}),
-      searchAttributes: [...CTXPACK_SEARCH_ATTRIBUTES],
-      log: { format: 'pretty', level: 'error' },
-    },
+  const address = `127.0.0.1:${port}`;
+  const args = [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(port),
+    '--namespace', namespace,
+    '--log-format', 'pretty',
+    '--log-level', 'error',
+    ...(uiPort !== undefined ? ['--ui-port', String(uiPort)] : ['--headless']),
+    ...(options.dbFilename !== undefined ? ['--db-filename', options.dbFilename] : []),
+    ...(options.searchAttributes === false ? [] : searchAttributeFlags().flatMap((flag) => ['--search-attribute', flag])),
+  ];
+  const child = spawn(cli.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4000);
   });
-  return {
-    address: env.address,
-    namespace,
-    uiUrl: uiPort !== undefined ? `http://127.0.0.1:${uiPort}` : undefined,
-    cli,
-    env,
-    stop: () => env.teardown(),
-  };
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  try {
+    const connection = await waitForFrontend(address, namespace, exited, options.startTimeoutMs ?? 60_000, () => stderr);
+    const nativeConnection = await NativeConnection.connect({ address });
+    const client = new Client({ connection, namespace });
+    return {
+      address,
+      namespace,
+      uiUrl: uiPort !== undefined ? `http://127.0.0.1:${uiPort}` : undefined,
+      cli,
+      client,
+      nativeConnection,
+      stop: async () => {
+        await Promise.allSettled([connection.close(), nativeConnection.close()]);
+        await stopProcess(child, exited);
+      },
+    };
+  } catch (err) {
+    await stopProcess(child, exited);
+    throw err;
+  }
 }
+
+/** Polls the frontend until it serves the namespace; a server that exits or never answers is an error. */
+async function waitForFrontend(
+  address: string,
+  namespace: string,
+  exited: Promise<number | null>,
+  timeoutMs: number,
+  stderr: () => string,
+): Promise<Connection> {
+  const deadline = Date.now() + timeoutMs;
+  let exitCode: number | null | undefined;
+  void exited.then((code) => {
+    exitCode = code;
+  });
+  for (;;) {
+    if (exitCode !== undefined) {
+      throw new DevServerExited(
+        `the Temporal dev server exited (code ${exitCode}) before it answered on ${address}: ${lastLine(stderr())}`,
+        'run `npx ctxpack doctor` to check the Temporal CLI, or free the port',
+        { address },
+      );
+    }
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return connection;
+      } catch {
+        await connection.close();
+      }
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) {
+      throw new TemporalUnreachable(
+        `the Temporal dev server did not answer on ${address} within ${timeoutMs} ms`,
+        'run `npx ctxpack doctor`; a slow machine may need a longer start timeout',
+        { address },
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function stopProcess(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function lastLine(text: string): string {
+  const lines = text.trim().split('\n');
+  return lines[lines.length - 1] ?? '';
+}
+
+/** The dev server process ended before it answered (a bind failure, a bad flag, a broken CLI). */
+class DevServerExited extends TemporalUnreachable {}
 
 /** A port the dev server needs is taken. */
 export class PortInUse extends CtxPackError {
@@ -89,4 +194,3 @@ function isFree(port: number): Promise<boolean> {
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
-

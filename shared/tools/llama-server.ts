@@ -20,11 +20,12 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { homedir, machine, cpus } from 'node:os';
+import { machine, cpus } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { isExecutable } from '../temporal/cli-resolver.js';
+import { userCacheDir } from '../tool-cache.js';
 import { withInstallLock } from './install-lock.js';
 
 const run = promisify(execFile);
@@ -88,10 +89,12 @@ export class LocalModelUnavailable extends Error {
   }
 }
 
-/** `$XDG_CACHE_HOME/context-packs`, else `~/.cache/context-packs`. */
+/**
+ * The user's cache folder (`$XDG_CACHE_HOME/context-packs`, else `~/.cache/context-packs`), even in a
+ * checkout: the build is per machine, not per clone, so every checkout on the machine shares it.
+ */
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
-  const xdg = env['XDG_CACHE_HOME'];
-  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(homedir(), '.cache'), 'context-packs');
+  return userCacheDir(env);
 }
 
 /**

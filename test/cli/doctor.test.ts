@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { runCtxpack } from '../support/cli.js';
 
@@ -37,6 +40,21 @@ describe('ctxpack doctor', () => {
     expect(result.stdout).toMatch(/temporal cli\s+not found/);
     expect(result.stderr).toMatch(/TEMPORAL_CLI_PATH=\/bin\/false is not a runnable Temporal CLI/);
     expect(result.stderr).toMatch(/fix: /);
+  });
+
+  it('with --no-install and no CLI anywhere, points at the doctor without --no-install and the cache it would fill', async () => {
+    const tools = await mkdtemp(path.join(tmpdir(), 'ctxpack-no-tools-'));
+    try {
+      const result = await runCtxpack(['doctor', '--no-install'], {
+        env: { TEMPORAL_ADDRESS: '127.0.0.1:1', TEMPORAL_CLI_PATH: '', PATH: path.dirname(process.execPath), CTXPACK_TOOLS_DIR: tools },
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('run `npx ctxpack doctor` without --no-install');
+      expect(result.stderr).toContain(tools);
+      expect(result.stderr).not.toContain('doctor --install');
+    } finally {
+      await rm(tools, { recursive: true, force: true });
+    }
   });
 
   it('rejects an unknown command with the usage exit code', async () => {

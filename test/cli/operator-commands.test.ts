@@ -101,6 +101,12 @@ describe('ctxpack operator commands against the dev server', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^replay ok: the current workflow code reproduces this history/);
     expect(result.stdout).toMatch(/\d+ model invocation\(s\)\n\s+1\s+MT-7\.1 #1\s+coder@2\.3\.0/);
+    // The SDK's INFO lines (replay worker state, bundling) stay out unless asked for.
+    expect(result.stderr).not.toMatch(/\bINFO\b/);
+
+    const verbose = await runCtxpack(['--verbose', 'replay', file], { env: { TEMPORAL_ADDRESS: '127.0.0.1:1' } });
+    expect(verbose.code, verbose.stderr).toBe(0);
+    expect(verbose.stderr).toMatch(/\bINFO\b/);
   });
 });
 

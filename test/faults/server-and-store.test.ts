@@ -138,7 +138,18 @@ responses:
 describe('the same swap request sent three times', () => {
   it('applies once via Update (same update id), Signal, and after continue-as-new', async () => {
     const setup = await setupJob('idempotent');
-    await writeScript(setup.dir, GATED_PASSING_SCRIPT);
+    // Both runs hold their first answer on a gate, so the job cannot finish while the test still sends.
+    await writeScript(setup.dir, `schema_version: 1
+responses:
+  - when: { iteration: 1, micro_task: MT-7.1 }
+    wait_for: .gate/go
+    text: done
+  - when: { iteration: 1, micro_task: MT-7.2 }
+    wait_for: .gate/second
+    text: done
+  - when: {}
+    text: done
+`);
     const handle = await startJob(setup, jobInput(TINY, { micro_tasks_per_run: 1 }));
     await runWorker(setup, async () => {
       await waitForState(handle, (s) => s.binding !== null && s.status === 'running');
@@ -155,6 +166,7 @@ describe('the same swap request sent three times', () => {
         expect(String((error as { cause?: Error }).cause?.message)).toMatch(/already used/);
         await handle.signal(modelSwap, request);
       }
+      await openGate(setup.dir, 'second');
       const result = await handle.result();
       expect(result.swaps).toBe(1);
       const state = await handle.query(packState);

@@ -19,5 +19,16 @@ describe('ctxpack doctor and the S3 store', () => {
     expect(bad.store.error).toContain('bucket "no-such-doctor-bucket" does not exist');
     expect(bad.store.fix).toContain('create the bucket');
     expect(missing.stdout + missing.stderr).not.toContain(minio().server.secretKey);
+    // A store that would fail every job is a failed check, not a pass.
+    expect(ok.code).toBe(0);
+    expect(missing.code).toBe(4);
+  });
+
+  it('exits 4 when the configured S3 store refuses connections', async () => {
+    const env = { ...minio().env, CTXPACK_S3_ENDPOINT: 'http://127.0.0.1:1', AWS_EC2_METADATA_DISABLED: 'true' };
+    const refused = await runCtxpack(['doctor', '--no-install', '--store', 's3://packs/team'], { env });
+    expect(refused.code).toBe(4);
+    expect(refused.stdout).toMatch(/pack store\s+unusable s3:\/\/packs\/team/);
+    expect(refused.stderr).toMatch(/fix: /);
   });
 });

@@ -1,0 +1,4 @@
+// The team's own activities, registered next to the plugin's.
+export async function composeGreeting(name) {
+  return `hello, ${name}`;
+}
