@@ -13,7 +13,7 @@ import type * as nodeFs from 'node:fs';
 import { lstat, open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { glob as tinyglob, type GlobOptions } from 'tinyglobby';
-import { checkHandle, INPUT_LIMITS, readCapped } from './bounded-read.js';
+import { checkHandle, INPUT_LIMITS, inputRejected, readCapped } from './bounded-read.js';
 import { PackSourceMissing } from './errors.js';
 import type { Sha256 } from './hash.js';
 import { assertWorkspaceGlob, assertWorkspacePath, symlinkEscape } from './paths.js';
@@ -166,7 +166,7 @@ export class Workspace {
     }
   }
 
-  /** Opens a resolved regular file for reading; anything else is {@link PackSourceMissing}. */
+  /** Opens a resolved regular file for reading; anything else is {@link PackInputRejected}. */
   private async openFile(rel: string, field: string): Promise<FileHandle> {
     const real = await this.resolve(rel, field);
     let handle: FileHandle;
@@ -180,10 +180,8 @@ export class Workspace {
     // fstat on the open handle, not stat on the path: it describes exactly what will be read.
     if (!(await handle.stat()).isFile()) {
       await handle.close();
-      throw new PackSourceMissing(`${field}: is not a regular file (rule not-regular-file)`, `point ${field} at a file`, {
-        field,
-        rule: 'not-regular-file',
-      });
+      // The same typed refusal as every bounded read (bounded-read.ts): a FIFO, device or directory.
+      throw inputRejected(field, 'not-regular-file');
     }
     return handle;
   }

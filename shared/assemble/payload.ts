@@ -28,7 +28,7 @@ import {
 import type { WorkUnitDefinition } from '../schema/work-unit.js';
 import type { Workspace } from '../workspace-fs.js';
 import { hashFileCached } from './hash-cache.js';
-import { decodeUtf8, parseStructured } from './inputs.js';
+import { CTXPACK_DIR, decodeUtf8, parseStructured } from './inputs.js';
 import { parseNotes } from './notes.js';
 import { trimToBudget, type ItemKind, type MergedItem, type RankedAnchor } from './trim.js';
 
@@ -54,7 +54,11 @@ export interface PayloadOptions {
   readonly payloadTokens: number;
   /** The sanitizer of the whole pack: its report becomes the pack's `redactions`. */
   readonly sanitizer: Sanitizer;
-  /** Refuses a path the role may not read (its deny list); called for every context source. */
+  /**
+   * Refuses a path the role may not read (its deny list); called for every context source outside
+   * `.ctxpack/`. That folder holds the builder's own authored inputs, which roles commonly deny so
+   * a model cannot rewrite its own context; the builder reads them on the role's behalf.
+   */
   readonly checkReadable: (path: string, field: string) => void;
 }
 
@@ -94,7 +98,7 @@ export async function buildPayload(
 
   for (const [index, input] of unit.context_sources.entries()) {
     const field = `work_unit.context_sources[${index}]`;
-    options.checkReadable(input.path, `${field}.path`);
+    if (!input.path.startsWith(`${CTXPACK_DIR}/`)) options.checkReadable(input.path, `${field}.path`);
     const bytes = await workspace.readBytes(input.path, `${field}.path`);
     const sourceId = `context:${input.path}`;
     sources.set(sourceId, { source_id: sourceId, source_hash: sha256(bytes) });
