@@ -18,10 +18,14 @@ export interface GcPlan {
   readonly removable: { hash: string; bytes: number; modifiedAt: string }[];
 }
 
-export async function planGc(store: PackStore, referenced: ReadonlySet<string>, options: { now: Date; retentionMs: number }): Promise<GcPlan> {
+export async function planGc(
+  store: PackStore,
+  referenced: ReadonlySet<string>,
+  options: { now: Date; retentionMs: number; graceMs?: number },
+): Promise<GcPlan> {
   const kept: GcPlan['kept'] = [];
   const removable: GcPlan['removable'] = [];
-  const cutoff = options.now.getTime() - Math.max(options.retentionMs, GC_GRACE_MS);
+  const cutoff = options.now.getTime() - Math.max(options.retentionMs, options.graceMs ?? GC_GRACE_MS);
   for await (const entry of store.list()) {
     if (referenced.has(entry.hash)) kept.push({ hash: entry.hash, bytes: entry.bytes, reason: 'referenced' });
     else if (entry.modifiedAt.getTime() > cutoff) kept.push({ hash: entry.hash, bytes: entry.bytes, reason: 'young' });
