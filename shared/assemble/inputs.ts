@@ -70,7 +70,8 @@ export function parseStructured(text: string, path: string): unknown {
     value = JSON.parse(text) as unknown;
   } catch {
     // JSON.parse's message quotes the text around the error: take the position from `yaml` instead.
-    const at = parseDocument(text, { uniqueKeys: false }).errors[0]?.linePos?.[0];
+    // The json schema makes `yaml` refuse what JSON refuses (an unquoted word, say), with a position.
+    const at = parseDocument(text, { uniqueKeys: false, schema: 'json' }).errors[0]?.linePos?.[0];
     throw new PackSchemaInvalid(
       `${path}${at ? `:${at.line}:${at.col}` : ''}: not valid JSON (rule json-syntax)`,
       'fix the JSON syntax at that position, or use a .yaml extension for YAML',
