@@ -4,6 +4,7 @@ import { assemblyMemory } from './assembly-memory.js';
 import { canonicalHash } from './canonical-hash.js';
 import { storeLoad } from './store-load.js';
 import { temporalTargets } from './temporal.js';
+import { trimScale } from './trim-scale.js';
 import type { BenchTarget } from './types.js';
 
-export const TARGETS: readonly BenchTarget[] = [canonicalHash, assembly, temporalTargets, assemblyMemory, storeLoad];
+export const TARGETS: readonly BenchTarget[] = [canonicalHash, assembly, temporalTargets, assemblyMemory, storeLoad, trimScale];
