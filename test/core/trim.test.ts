@@ -43,7 +43,7 @@ describe('trimming to the payload budget', () => {
     const { payload, tokens } = trimToBudget(brand('S.'), items, [], scanned, [], 3000);
     expect(tokens).toBeLessThanOrEqual(3000);
     const kept = new Set([...payload.facts, ...payload.constraints, ...payload.open_loops].map((i) => i.id));
-    const cut = new Set(payload.coverage.skipped.filter((s) => s.reason === 'budget').map((s) => s.ref));
+    const cut = new Set<string>(payload.coverage.skipped.filter((s) => s.reason === 'budget').map((s) => s.ref));
     expect(kept.size + cut.size).toBe(items.length);
     // Removal order: open loops, facts, soft constraints, each last-authored first. The last one cut
     // is the earliest-authored item of the latest kind that was cut at all.
