@@ -27,6 +27,10 @@ export const INPUT_LIMITS = {
   source: 8 * MiB,
   /** A pack file or store artifact. */
   pack: 64 * MiB,
+  /** A saved workflow history (`ctxpack replay FILE`). */
+  history: 256 * MiB,
+  /** The workspace's file-hash cache (`.ctxpack/cache`): a hint, dropped when it is not a small regular file. */
+  cache: 16 * MiB,
 } as const;
 
 export type InputRule = 'not-regular-file' | 'too-large' | 'changed-while-read';

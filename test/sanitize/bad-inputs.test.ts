@@ -9,6 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { assembleAndStore, assemblePacks } from '../../shared/assemble/index.js';
+import { HASH_CACHE_DIR, HASH_CACHE_FILE } from '../../shared/assemble/hash-cache.js';
 import { INPUT_LIMITS, readBoundedFile } from '../../shared/bounded-read.js';
 import { CtxPackError } from '../../shared/errors.js';
 import { FilePackStore } from '../../shared/store/index.js';
@@ -189,5 +190,26 @@ describe('errors name the field and the rule, never the value', () => {
     const unknown = await refusedFast(() => assembleFile(dir), 'PackSchemaInvalid');
     expect(unknown.message).toContain('unknown field "<key>"');
     expect(JSON.stringify([unknown.message, unknown.fix, unknown.details])).not.toContain(SECRETISH);
+  });
+});
+
+describe('bounded reads of the remaining files', () => {
+  it('refuses a history file that is a FIFO (ctxpack replay) and ignores a hash cache replaced by one', async () => {
+    const dir = await workspaceCopy('bad-more');
+    const fifo = path.join(path.dirname(dir), 'history.json');
+    await run('mkfifo', [fifo]);
+    await refusedFast(() => readBoundedFile(fifo, 'the history file', INPUT_LIMITS.history), 'PackInputRejected', 'not-regular-file');
+    const replay = await runCtxpack(['replay', fifo], { timeoutMs: 20_000 });
+    expect(replay.code, replay.stderr).toBe(3);
+    expect(replay.stderr).toContain('rule not-regular-file');
+    // The cache is a hint: a FIFO in its place is skipped (in a fresh process, which must read it)
+    // and the packs are the same as without it.
+    const first = await assembleFile(dir);
+    await rm(path.join(dir, HASH_CACHE_DIR), { recursive: true, force: true });
+    await mkdir(path.join(dir, HASH_CACHE_DIR), { recursive: true });
+    await run('mkfifo', [path.join(dir, HASH_CACHE_DIR, HASH_CACHE_FILE)]);
+    const cli = await runCtxpack(['assemble', '--workspace', dir, '--role', 'coder', '--work-unit', path.join(dir, WORK_UNIT), '--json'], { timeoutMs: 20_000 });
+    expect(cli.code, cli.stderr).toBe(0);
+    expect((JSON.parse(cli.stdout) as { work_unit_pack_hash: string }).work_unit_pack_hash).toBe(first.workUnit.hash);
   });
 });
