@@ -55,4 +55,38 @@ describe('concurrent swaps', () => {
       expect((await handle.result()).status).toBe('passed');
     });
   });
+
+  it('refuses an Update that races an automatic escalation, and applies a Signal after it', async () => {
+    const setup = await setupJob('race-escalation');
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let entered: (id: string) => void = () => {};
+    const inFlight = new Promise<string>((resolve) => (entered = resolve));
+    const realSwap = setup.activities.swapPacks;
+    setup.activities.swapPacks = async (input) => {
+      if (input.request.reason === 'escalation') {
+        entered(input.request.request_id);
+        await gate;
+      }
+      return realSwap(input);
+    };
+    // The example's scripted tiny model fails MT-7.1 twice, so the job escalates to the big one.
+    const handle = await startJob(setup, jobInput(TINY));
+    await runWorker(setup, async () => {
+      const escalation = await inFlight;
+      const raced = await handle.executeUpdate(requestModelSwap, { args: [swap(TINY, { request_id: 'raced' })] }).catch((err: unknown) => err);
+      expect(raced).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect((raced as WorkflowUpdateFailedError).cause?.message).toContain(`swap "${escalation}" is still in progress`);
+      await handle.signal(modelSwap, swap(BIG, { request_id: 'after-escalation' }));
+      release();
+      const result = await handle.result();
+      expect(result.status).toBe('passed');
+      const state = await handle.query(packState);
+      expect(state.swap_log.map((e) => [e.via, e.request_id === escalation ? 'escalation' : e.request_id])).toEqual([
+        ['workflow', 'escalation'],
+        ['signal', 'after-escalation'],
+      ]);
+      expect(state.seat).toEqual(BIG);
+    });
+  });
 });
