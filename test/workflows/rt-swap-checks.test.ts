@@ -13,7 +13,7 @@ import { assembleAndStore } from '../../shared/assemble/index.js';
 import { FilePackStore } from '../../shared/store/index.js';
 import { Workspace } from '../../shared/workspace-fs.js';
 import { packState, requestModelSwap } from '../../workflows/governed-job.js';
-import { BIG, GATED_PASSING_SCRIPT, TINY, jobInput, openGate, runWorker, setupJob, startJob, swap, waitForState, writeScript } from '../support/governed.js';
+import { BIG, GATED_PASSING_SCRIPT, TINY, addFact, jobInput, openGate, runWorker, setupJob, startJob, swap, waitForState, writeScript } from '../support/governed.js';
 import { WORK_UNIT } from '../support/workspace.js';
 
 /** Role-file edits that make a pack weaker than the definition, and the problem RT-SWAP-001 must name. */
@@ -68,5 +68,34 @@ describe('RT-SWAP-001 on the server, for each check', () => {
       await openGate(setup.dir);
       expect((await handle.result()).status).toBe('passed');
     });
+  });
+
+  it('never binds a stale pinned pack: it is rebuilt when policy allows, and the swap is refused when policy requires fresh packs', async () => {
+    for (const policy of [{ regen_allowed: true, regen_required: false }, { regen_allowed: false, regen_required: true }]) {
+      const setup = await setupJob(`rtswap-stale-${policy.regen_allowed}`);
+      await writeScript(setup.dir, GATED_PASSING_SCRIPT);
+      const store = new FilePackStore(path.join(setup.dir, '.ctxpack/store'));
+      const old = await assembleAndStore(await Workspace.open(setup.dir), 'coder', { path: WORK_UNIT }, store);
+      await addFact(setup.dir, 'A fact the pinned pack does not have.');
+      const handle = await startJob(setup, jobInput(TINY, { freshness: policy }));
+      await runWorker(setup, async () => {
+        const bound = await waitForState(handle, (s) => s.binding !== null && s.status === 'running');
+        const outcome = await handle.executeUpdate(requestModelSwap, { args: [swap(BIG, { pinned_pack_hash: old.workUnit.hash })] }).catch((err: unknown) => err);
+        const state = await handle.query(packState);
+        expect(state.binding?.work_unit_pack_hash).not.toBe(old.workUnit.hash);
+        if (policy.regen_allowed) {
+          // The current sources build the pack the job already holds: reused, never the stale one.
+          expect(outcome).toMatchObject({ requested_pack_hash: old.workUnit.hash, effective_pack_hash: bound.binding?.work_unit_pack_hash });
+          expect(state.seat).toEqual(BIG);
+        } else {
+          expect(outcome).toBeInstanceOf(WorkflowUpdateFailedError);
+          expect(((outcome as WorkflowUpdateFailedError).cause?.cause as ApplicationFailure).type).toBe('ContextPackStale');
+          expect(state.seat).toEqual(TINY);
+          expect(state.binding?.work_unit_pack_hash).toBe(bound.binding?.work_unit_pack_hash);
+        }
+        await openGate(setup.dir);
+        await handle.result();
+      });
+    }
   });
 });
