@@ -37,6 +37,9 @@ function bindingOf(packs: StoredPacks, markers: string[] = []): PackBinding {
 async function bindingOfStored(store: PackStore, workUnitHash: string, markers: string[]): Promise<PackBinding> {
   const unitBytes = await store.get(workUnitHash);
   const unit = await loadWorkUnitPack(store, workUnitHash);
+  // Binding counts as use: both packs' age for gc starts over, before visibility lists this job.
+  await store.touch(workUnitHash);
+  await store.touch(unit.role_pack_hash);
   const roleBytes = await store.get(unit.role_pack_hash);
   const rolePack = await loadRolePack(store, unit.role_pack_hash);
   return {

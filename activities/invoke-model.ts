@@ -111,6 +111,14 @@ function identityRefusal(role: string, problems: string[]): ApplicationFailure {
 async function checkIdentity(workspace: Workspace, input: PrepareInvocationInput, rolePack: RoleContextPack, unitRoleHash: string): Promise<void> {
   const problems = packIdentityProblems(input, rolePack, unitRoleHash);
   const definition = (await loadRoleDefinition(workspace, input.seat.role)).value;
+  // The live definition wins over a pack bound earlier: a new role version, or a model taken out of
+  // the work profile, means the bound identity is no longer the role's (#14).
+  if (definition.role_version !== rolePack.role.version) {
+    problems.push(`the role is version ${definition.role_version} now; the bound pack is for ${rolePack.role.version}`);
+  }
+  if (!definition.work_profile.ladder.some((r) => r.model === input.seat.model && r.provider === input.seat.provider)) {
+    problems.push(`model ${input.seat.model}@${input.seat.provider} is no longer in role "${definition.role_id}"'s work profile`);
+  }
   for (const required of definition.codex) {
     const inPack = rolePack.codex.find((c) => c.name === required.name);
     if (!inPack) problems.push(`codex ${required.name} ${required.version} is missing from the pack`);

@@ -4,11 +4,17 @@
  */
 import { hashCanonical } from './hash.js';
 import { REDACTOR_ID, REDACTOR_VERSION } from './redact/index.js';
+import { VISIBILITY_RULES } from './sanitize/visible.js';
 import { SYNOPSIS_MAX_CHARS } from './schema/payload.js';
 import { TOKENIZER } from './tokens.js';
 
 export const BUILDER_ID = 'context-packs';
-export const BUILDER_VERSION = '1.3.0';
+/**
+ * 1.4.0 (issue #14): every text and id goes through shared/sanitize (work-unit fields redacted and
+ * host-path-rewritten, invisible characters marked), skipped anchors named by position, budget cuts
+ * outside the budget, redactor 1.4.0.
+ */
+export const BUILDER_VERSION = '1.4.0';
 
 /** Everything besides the inputs that shapes pack bytes. */
 export const BUILDER_CONFIG = {
@@ -16,6 +22,8 @@ export const BUILDER_CONFIG = {
   redactor: { id: REDACTOR_ID, version: REDACTOR_VERSION },
   synopsis_max_chars: SYNOPSIS_MAX_CHARS,
   host_path_placeholders: ['<home>', '<workspace>'],
+  // What the sanitizer marks or folds (shared/sanitize/visible.ts): changing the set changes bytes.
+  visibility_rules: VISIBILITY_RULES,
 } as const;
 
 export function builderInfo(): { id: string; version: string; config_hash: `sha256:${string}` } {

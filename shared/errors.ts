@@ -5,6 +5,8 @@
  * `ApplicationFailure` type at the activity boundary) and a `fix`: one line telling the user what to
  * do. `message` names the thing that is wrong and why, never a secret value.
  */
+import { scrubDetails, scrubSync } from './sanitize/scrub.js';
+
 export abstract class CtxPackError extends Error {
   abstract readonly code: string;
   readonly fix: string;
@@ -12,10 +14,12 @@ export abstract class CtxPackError extends Error {
   readonly details: Readonly<Record<string, unknown>>;
 
   constructor(message: string, fix: string, details: Record<string, unknown> = {}) {
-    super(message);
+    // Messages are written to name a field and a rule, never a value; scrubbing here catches a
+    // builder that got it wrong before the text reaches stderr, logs or history (see scrub.ts).
+    super(scrubSync(message));
     this.name = new.target.name;
-    this.fix = fix;
-    this.details = details;
+    this.fix = scrubSync(fix);
+    this.details = scrubDetails(details);
   }
 
   /** One line for humans: cause, then the fix. */
@@ -82,6 +86,14 @@ export class PackSourceMissing extends CtxPackError {
   readonly code = 'PackSourceMissing';
 }
 
+/**
+ * A file to read is not a regular file (a FIFO, device, socket or directory) or is larger than its
+ * documented limit (`shared/bounded-read.ts`). Refused before any byte is read, so it never blocks.
+ */
+export class PackInputRejected extends CtxPackError {
+  readonly code = 'PackInputRejected';
+}
+
 /** The store cannot be written (read-only, full, permissions); nothing partial was left behind. */
 export class PackStoreUnavailable extends CtxPackError {
   readonly code = 'PackStoreUnavailable';
@@ -116,5 +128,6 @@ export const ERROR_CODES = [
   'PackSchemaInvalid',
   'PackSourceMissing',
   'PackStoreUnavailable',
+  'PackInputRejected',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -67,7 +67,9 @@ const DESCRIPTIONS: Record<PathRule, string> = {
 // C0 controls, DEL, C1 controls, and the bidi embedding/override/isolate controls: the last group is
 // invisible and can make a path display as a different one (the "Trojan Source" trick).
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0001-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+// Every other format character (zero-width, tags, bidi marks: Unicode Cf) and the line separators
+// are refused for the same reason: the path would not read as what it names.
+const CONTROL = /[\u0001-\u001f\u007f-\u009f\p{Cf}\u2028\u2029]/u;
 // An unpaired UTF-16 surrogate: such a string has no UTF-8 form, so it names no file reliably and
 // cannot go into a canonical pack (TextEncoder would silently turn it into U+FFFD).
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -123,11 +125,8 @@ function reject(value: string, field: string, rule: PathRule): never {
   // Only the offending workspace path goes into the message: never a host path (messages reach
   // packs, Temporal history and logs).
   const description = rule === 'empty-segment' && value.endsWith('/') ? "ends with '/'" : DESCRIPTIONS[rule];
-  throw new PackPathRejected(`${field}: ${JSON.stringify(value)} ${description} (rule ${rule})`, FIXES[rule], {
-    field,
-    path: value,
-    rule,
-  });
+  // The value is authored data and may be anything (a token, a host path): the field and rule name it.
+  throw new PackPathRejected(`${field}: the path ${description} (rule ${rule})`, FIXES[rule], { field, rule });
 }
 
 /**

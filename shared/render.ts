@@ -9,11 +9,15 @@
  */
 import { canonicalBytes } from './canonical.js';
 import { sha256, type Sha256 } from './hash.js';
+import { payloadForModel } from './assemble/trim.js';
+import { boundLength, makeVisible } from './sanitize/visible.js';
 import type { RoleContextPack } from './schema/role-pack.js';
 import type { WorkUnitContextPack } from './schema/work-unit-pack.js';
 
 export const DATA_OPEN = '<context-pack-data>';
 export const DATA_CLOSE = '</context-pack-data>';
+/** Longest verification feedback shown to the model, in code points. */
+export const FEEDBACK_MAX_CHARS = 20_000;
 
 export interface RenderedMessage {
   readonly role: 'system' | 'user';
@@ -82,11 +86,14 @@ export function renderTask(target: RenderTarget): string {
     work_unit_pack: target.workUnitPackHash,
     required_files: unit.required_files,
     verification: unit.verification,
-    payload: unit.payload,
-    ...(target.feedback !== undefined ? { previous_attempt_feedback: target.feedback } : {}),
+    payload: payloadForModel(unit.payload),
+    // Verification output is not from the pack: made visible and bounded here (secrets in it are
+    // scrubbed again for cloud providers, projection.ts).
+    ...(target.feedback !== undefined ? { previous_attempt_feedback: boundLength(makeVisible(target.feedback).text, FEEDBACK_MAX_CHARS).text } : {}),
   };
+  // No id or other pack text outside the data block: ids are authored and could read as instructions.
   return [
-    `Task: micro-task ${target.microTaskId} of work packet ${unit.work_packet_id} (job ${unit.job_id}).`,
+    'Task: the micro-task named in the data block below (field "micro_task"), of the work packet and job named there.',
     'The workflow runs the verification commands itself after you answer.',
     '',
     DATA_OPEN,

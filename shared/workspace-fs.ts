@@ -13,6 +13,7 @@ import type * as nodeFs from 'node:fs';
 import { lstat, open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { glob as tinyglob, type GlobOptions } from 'tinyglobby';
+import { checkHandle, INPUT_LIMITS, inputRejected, readCapped } from './bounded-read.js';
 import { PackSourceMissing } from './errors.js';
 import type { Sha256 } from './hash.js';
 import { assertWorkspaceGlob, assertWorkspacePath, symlinkEscape } from './paths.js';
@@ -144,9 +145,9 @@ export class Workspace {
         : errno === 'ELOOP'
           ? 'cannot be resolved (symlink loop)'
           : 'does not exist in the workspace';
-    return new PackSourceMissing(`${field}: ${JSON.stringify(rel)} ${why}`, `create ${rel} or correct ${field}`, {
+    // The path is authored data (it may be anything that passes the path rules): only the field names it.
+    return new PackSourceMissing(`${field}: the file it names ${why}`, `create the file ${field} names, or correct ${field}`, {
       field,
-      path: rel,
       ...(errno ? { errno } : {}),
     });
   }
@@ -165,7 +166,7 @@ export class Workspace {
     }
   }
 
-  /** Opens a resolved regular file for reading; anything else is {@link PackSourceMissing}. */
+  /** Opens a resolved regular file for reading; anything else is {@link PackInputRejected}. */
   private async openFile(rel: string, field: string): Promise<FileHandle> {
     const real = await this.resolve(rel, field);
     let handle: FileHandle;
@@ -179,19 +180,21 @@ export class Workspace {
     // fstat on the open handle, not stat on the path: it describes exactly what will be read.
     if (!(await handle.stat()).isFile()) {
       await handle.close();
-      throw new PackSourceMissing(`${field}: ${JSON.stringify(rel)} is not a regular file`, `point ${field} at a file`, {
-        field,
-        path: rel,
-      });
+      // The same typed refusal as every bounded read (bounded-read.ts): a FIFO, device or directory.
+      throw inputRejected(field, 'not-regular-file');
     }
     return handle;
   }
 
-  /** The file's bytes exactly as stored (no CRLF, BOM or encoding normalisation). */
-  async readBytes(rel: string, field: string): Promise<Buffer> {
+  /**
+   * The file's bytes exactly as stored (no CRLF, BOM or encoding normalisation), at most `maxBytes`
+   * (see bounded-read.ts for the documented limits): a larger file is {@link PackInputRejected}.
+   */
+  async readBytes(rel: string, field: string, maxBytes: number = INPUT_LIMITS.source): Promise<Buffer> {
     const handle = await this.openFile(rel, field);
+    const size = await checkHandle(handle, field, maxBytes);
     try {
-      return await handle.readFile();
+      return await readCapped(handle, field, size);
     } finally {
       await handle.close();
     }

@@ -6,6 +6,7 @@ import { cliStart } from './cli-start.js';
 import { prefixCache } from './prefix-cache.js';
 import { storeLoad } from './store-load.js';
 import { temporalTargets } from './temporal.js';
+import { trimScale } from './trim-scale.js';
 import type { BenchTarget } from './types.js';
 
-export const TARGETS: readonly BenchTarget[] = [canonicalHash, assembly, temporalTargets, assemblyMemory, storeLoad, cliStart, prefixCache];
+export const TARGETS: readonly BenchTarget[] = [canonicalHash, assembly, temporalTargets, assemblyMemory, storeLoad, trimScale, cliStart, prefixCache];

@@ -1,9 +1,9 @@
 /** `ctxpack assemble`: build, store and print a role pack and a work-unit pack. */
-import { readFile } from 'node:fs/promises';
+import { INPUT_LIMITS, readBoundedFile } from '../../shared/bounded-read.js';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { assembleAndStore, decodeUtf8, parseStructured, type WorkUnitRef } from '../../shared/assemble/index.js';
-import { PackSourceMissing } from '../../shared/errors.js';
+import { CtxPackError, PackSourceMissing } from '../../shared/errors.js';
 import { shortHash } from '../../shared/hash.js';
 import { renderPacks } from '../../shared/render.js';
 import { Workspace } from '../../shared/workspace-fs.js';
@@ -77,9 +77,11 @@ async function workUnitRef(workspace: Workspace, file: string): Promise<WorkUnit
   }
   let bytes: Buffer;
   try {
-    bytes = await readFile(absolute);
-  } catch {
-    throw new PackSourceMissing(`work unit file ${JSON.stringify(file)} cannot be read`, 'pass an existing YAML or JSON file', {});
+    // Non-blocking, regular files only, capped: a FIFO or /dev/zero is refused at once (bounded-read.ts).
+    bytes = await readBoundedFile(absolute, '--work-unit', INPUT_LIMITS.definition);
+  } catch (err) {
+    if (err instanceof CtxPackError) throw err;
+    throw new PackSourceMissing('--work-unit: the file it names cannot be read', 'pass an existing YAML or JSON file', {});
   }
   return { object: parseStructured(decodeUtf8(bytes, path.basename(file)), path.basename(file)) };
 }

@@ -2,9 +2,13 @@
  * `ctxpack gc`: list (and with `--delete` remove) stored packs no governed job references. Jobs
  * considered: every running one, and every one closed within the retention window, found through
  * visibility; their histories name the packs they bound. Dry run by default.
+ *
+ * Visibility lags: a job that started a moment ago may not be listed yet. Its packs are safe anyway:
+ * binding or storing a pack refreshes its age (PackStore.touch), and nothing younger than the grace
+ * window (`--grace-minutes`, default 60) is removed.
  */
 import type { Command } from 'commander';
-import { planGc } from '../../shared/gc.js';
+import { GC_GRACE_MS, planGc } from '../../shared/gc.js';
 import { shortHash } from '../../shared/hash.js';
 import { referencedPackHashes } from '../../shared/temporal/history-records.js';
 import { connect } from '../connect.js';
@@ -19,11 +23,18 @@ export function registerGc(command: Command): void {
     .option('--store <spec>', 'pack store: file:DIR, DIR or s3://bucket/prefix (default: CTXPACK_STORE, else the workspace\'s)')
     .option('--workspace <dir>', 'workspace whose default store to use')
     .option('--retention-days <days>', 'keep packs of jobs closed, and packs written, within this many days', '7')
+    .option(
+      '--grace-minutes <minutes>',
+      'never remove a pack stored or bound within this many minutes, whatever --retention-days says (covers visibility lag for jobs that just started)',
+      String(GC_GRACE_MS / 60_000),
+    )
     .option('--delete', 'remove the unreferenced packs (default: only list them)')
     .option('--json', 'print one JSON object')
-    .action(async (options: { store?: string; workspace?: string; retentionDays: string; delete?: boolean; json?: boolean }) => {
+    .action(async (options: { store?: string; workspace?: string; retentionDays: string; graceMinutes: string; delete?: boolean; json?: boolean }) => {
       const retentionMs = Number(options.retentionDays) * DAY_MS;
       if (!Number.isFinite(retentionMs) || retentionMs < 0) throw new Error('--retention-days must be a number of days');
+      const graceMs = Number(options.graceMinutes) * 60_000;
+      if (!Number.isFinite(graceMs) || graceMs < 0) throw new Error('--grace-minutes must be a number of minutes');
       const now = new Date();
       const since = new Date(now.getTime() - retentionMs).toISOString();
       const store = storeFor(options);
@@ -40,7 +51,7 @@ export function registerGc(command: Command): void {
       } finally {
         await target.close();
       }
-      const plan = await planGc(store, referenced, { now, retentionMs });
+      const plan = await planGc(store, referenced, { now, retentionMs, graceMs });
       const deleted: string[] = [];
       if (options.delete) {
         for (const entry of plan.removable) if (await store.delete(entry.hash)) deleted.push(entry.hash);

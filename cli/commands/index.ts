@@ -28,7 +28,7 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     load: async () => (await import('./assemble.js')).registerAssemble,
   },
   verify: {
-    description: 're-hash and schema-check a pack; exits 1 on any problem',
+    description: 're-hash and schema-check a pack (and the role pack a work-unit pack names); exits 1 on any problem',
     load: async () => (await import('./verify.js')).registerVerify,
   },
   diff: {

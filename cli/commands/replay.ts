@@ -5,11 +5,11 @@
  * render hash checked against the one recorded in history.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import type { Command } from 'commander';
+import { INPUT_LIMITS, readBoundedFile } from '../../shared/bounded-read.js';
 import { CtxPackError } from '../../shared/errors.js';
 import { shortHash } from '../../shared/hash.js';
 import { loadRolePack, loadWorkUnitPack } from '../../shared/pack-io.js';
@@ -37,7 +37,9 @@ interface ReplayOptions {
 
 async function loadHistory(arg: string): Promise<{ history: temporal.api.history.v1.IHistory; workflowId: string }> {
   if (arg.endsWith('.json') && existsSync(arg)) {
-    return { history: historyFromJSON(JSON.parse(await readFile(arg, 'utf8'))), workflowId: arg };
+    // Bounded like every file the CLI reads: a FIFO or device fails at once (bounded-read.ts).
+    const bytes = await readBoundedFile(arg, 'the history file', INPUT_LIMITS.history);
+    return { history: historyFromJSON(JSON.parse(bytes.toString('utf8'))), workflowId: arg };
   }
   const target = await connect();
   try {

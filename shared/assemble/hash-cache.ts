@@ -63,7 +63,8 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { INPUT_LIMITS, readBoundedFile } from '../bounded-read.js';
 import path from 'node:path';
 import type { Sha256 } from '../hash.js';
 import { assertWorkspacePath } from '../paths.js';
@@ -521,7 +522,8 @@ function parseSaved(text: string): Map<string, Entry> {
 
 async function load(state: CacheState): Promise<void> {
   try {
-    state.entries = parseSaved(await readFile(state.file, 'utf8'));
+    // Bounded and non-blocking: a cache file replaced by a FIFO or a device is ignored, not waited on.
+    state.entries = parseSaved((await readBoundedFile(state.file, 'the hash cache', INPUT_LIMITS.cache, { noFollow: true })).toString('utf8'));
   } catch {
     state.entries = new Map();
   }

@@ -2,7 +2,8 @@
  * Loads and validates a workspace's authored inputs: role definitions, work units, the provider
  * registry and workspace settings. YAML or JSON, chosen by file extension.
  */
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { parse as parseYaml, parseDocument, YAMLParseError } from 'yaml';
+import { INPUT_LIMITS } from '../bounded-read.js';
 import { PackSchemaInvalid, PackSourceMissing } from '../errors.js';
 import { sha256 } from '../hash.js';
 import { canonicalBytes } from '../canonical.js';
@@ -34,7 +35,14 @@ export function decodeUtf8(bytes: Uint8Array, path: string): string {
   }
 }
 
-/** Parses YAML (`.yaml`, `.yml`) or JSON (anything else) text, naming the file and line on error. */
+/**
+ * Parses YAML (`.yaml`, `.yml`) or JSON (anything else) text, naming the file, line and rule on
+ * error and never quoting the text (it may hold a secret).
+ *
+ * Ambiguity is refused in both: a repeated key is an error in JSON exactly as in YAML (JSON.parse
+ * alone would keep the last value). JSON syntax is JSON.parse's; the `yaml` package (a YAML 1.2
+ * parser reads JSON too) finds the position of a syntax error and the repeated keys.
+ */
 export function parseStructured(text: string, path: string): unknown {
   if (/\.ya?ml$/i.test(path)) {
     try {
@@ -44,29 +52,48 @@ export function parseStructured(text: string, path: string): unknown {
       if (err instanceof YAMLParseError) {
         const at = err.linePos?.[0];
         throw new PackSchemaInvalid(
-          `${path}${at ? `:${at.line}:${at.col}` : ''}: not valid YAML (${err.code})`,
-          'fix the YAML syntax at that position',
-          { path },
+          `${path}${at ? `:${at.line}:${at.col}` : ''}: not valid YAML (rule ${yamlRule(err.code)})`,
+          err.code === 'DUPLICATE_KEY' ? 'remove one of the repeated keys' : 'fix the YAML syntax at that position',
+          { path, rule: yamlRule(err.code) },
         );
       }
       // The library also throws plain errors, e.g. a ReferenceError for an alias with no anchor
-      // (found by fuzzing): still bad input, never a crash.
+      // (found by fuzzing): still bad input, never a crash. Its message quotes the value: not shown.
+      throw new PackSchemaInvalid(`${path}: not valid YAML (rule yaml-alias)`, 'fix the YAML (check anchors and aliases)', {
+        path,
+        rule: 'yaml-alias',
+      });
+    }
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text) as unknown;
+  } catch {
+    // JSON.parse's message quotes the text around the error: take the position from `yaml` instead.
+    // The json schema makes `yaml` refuse what JSON refuses (an unquoted word, say), with a position.
+    const at = parseDocument(text, { uniqueKeys: false, schema: 'json' }).errors[0]?.linePos?.[0];
+    throw new PackSchemaInvalid(
+      `${path}${at ? `:${at.line}:${at.col}` : ''}: not valid JSON (rule json-syntax)`,
+      'fix the JSON syntax at that position, or use a .yaml extension for YAML',
+      { path, rule: 'json-syntax' },
+    );
+  }
+  if (value !== null && typeof value === 'object') {
+    const duplicate = parseDocument(text, { uniqueKeys: true }).errors.find((e) => e.code === 'DUPLICATE_KEY');
+    if (duplicate) {
+      const at = duplicate.linePos?.[0];
       throw new PackSchemaInvalid(
-        `${path}: not valid YAML (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`,
-        'fix the YAML (check anchors and aliases)',
-        { path },
+        `${path}${at ? `:${at.line}:${at.col}` : ''}: a key is repeated in one object (rule duplicate-key)`,
+        'remove one of the repeated keys: JSON inputs are refused when a key appears twice, as YAML ones are',
+        { path, rule: 'duplicate-key' },
       );
     }
   }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new PackSchemaInvalid(
-      `${path}: not valid JSON (${err instanceof Error ? err.message : String(err)})`,
-      'fix the JSON syntax, or use a .yaml extension for YAML',
-      { path },
-    );
-  }
+  return value;
+}
+
+function yamlRule(code: string): string {
+  return code === 'DUPLICATE_KEY' ? 'duplicate-key' : `yaml-${code.toLowerCase().replace(/_/g, '-')}`;
 }
 
 async function loadFile<T>(
@@ -75,7 +102,7 @@ async function loadFile<T>(
   field: string,
   parse: (value: unknown) => T,
 ): Promise<LoadedInput<T>> {
-  const bytes = await workspace.readBytes(path, field);
+  const bytes = await workspace.readBytes(path, field, INPUT_LIMITS.definition);
   const value = parse(parseStructured(decodeUtf8(bytes, path), path));
   return { value, path, hash: sha256(bytes) };
 }
@@ -101,7 +128,7 @@ export async function loadRoleDefinition(workspace: Workspace, roleId: string): 
   );
   if (loaded.value.role_id !== roleId) {
     throw new PackSchemaInvalid(
-      `${path}: role_id is "${loaded.value.role_id}" but the file is named for "${roleId}"`,
+      `${path}: role_id is "${loaded.value.role_id}" but the file is named for "${roleId}" (rule role-id-mismatch)`,
       `rename the file to ${ROLES_DIR}/${loaded.value.role_id}.yaml or set role_id: ${roleId}`,
       { path },
     );

@@ -40,8 +40,10 @@ function recording(workspace: Workspace): { view: Workspace; observed: Observati
   const observed: Observation[] = [];
   const view = Object.create(workspace, {
     readBytes: {
-      value: async (rel: string, field: string) => {
-        const bytes = await workspace.readBytes(rel, field);
+      // Every parameter passes through: the size cap (bounded-read.ts) must hold in recorded runs too.
+      value: async (...args: Parameters<Workspace['readBytes']>) => {
+        const [rel] = args;
+        const bytes = await workspace.readBytes(...args);
         observed.push({ kind: 'hash', path: rel, sha256: sha256(bytes) });
         return bytes;
       },

@@ -54,7 +54,7 @@ export function parseNotes(text: string): ParsedNotes {
   lines.forEach((raw, index) => {
     // CR stays in the stored bytes (and the hash); it is only markup here.
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    const heading = /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
+    const heading = /^#{1,6}\s+(.*?)\s*#*\s*$/s.exec(line);
     if (heading) {
       section = SECTION_NAMES[(heading[1] ?? '').trim().toLowerCase()];
       return;
@@ -64,7 +64,9 @@ export function parseNotes(text: string): ParsedNotes {
       if (line.trim()) synopsis.push(line.trim());
       return;
     }
-    const bullet = /^\s{0,3}[-*+]\s+(.*)$/.exec(line);
+    // `s`: a bullet holding U+2028/U+2029 (which `.` does not match) is still a bullet; the
+    // sanitizer marks those characters later instead of the bullet vanishing here.
+    const bullet = /^\s{0,3}[-*+]\s+(.*)$/s.exec(line);
     if (bullet) {
       bullets.push({ section, text: (bullet[1] ?? '').trim(), line: index + 1 });
       return;
@@ -108,7 +110,7 @@ function takeTags(text: string): { tags: Set<string>; rest: string } {
 }
 
 function parseAnchor(text: string, line: number): NotesAnchor | undefined {
-  const match = /^`?([^\s`]+?)(?::(\d+)(?:-(\d+))?)?`?(?:\s+[-–—:]?\s*(.*))?$/.exec(text);
+  const match = /^`?([^\s`]+?)(?::(\d+)(?:-(\d+))?)?`?(?:\s+[-–—:]?\s*(.*))?$/s.exec(text);
   if (!match?.[1]) return undefined;
   const startLine = match[2] ? Number(match[2]) : undefined;
   const endLine = match[3] ? Number(match[3]) : undefined;

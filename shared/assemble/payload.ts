@@ -7,37 +7,34 @@
  * list, and within one kind from the item authored last (later source, then later line). Every cut
  * item is listed in `coverage.skipped` with reason `budget`.
  */
-import { homedir } from 'node:os';
-import { canonicalJson } from '../canonical.js';
-import { ContextPackProvenanceMissing, PackBudgetExceeded } from '../errors.js';
+import { ContextPackProvenanceMissing } from '../errors.js';
 import { sha256, sha256Hex } from '../hash.js';
-import { assertWorkspacePath, rewriteHostPaths } from '../paths.js';
-import { redactSecrets } from '../redact/index.js';
+import { assertWorkspacePath } from '../paths.js';
+import { brand, type SafeString } from '../sanitize/brand.js';
+import type { Sanitizer } from '../sanitize/index.js';
 import { ContextItemsFile } from '../schema/context-items.js';
 import { toSortedSet, type GovernanceMode, type Source } from '../schema/common.js';
 import { parseOrThrow } from '../schema/parse.js';
 import {
+  ITEM_MAX_CHARS,
+  LABEL_MAX_CHARS,
   SYNOPSIS_MAX_CHARS,
   anchorKey,
   sourceRefKey,
-  type Anchor,
   type ContextPayload,
   type Skipped,
   type SourceRef,
 } from '../schema/payload.js';
-import type { RedactionEntry } from '../schema/work-unit-pack.js';
 import type { WorkUnitDefinition } from '../schema/work-unit.js';
-import { countTokens } from '../tokens.js';
 import type { Workspace } from '../workspace-fs.js';
 import { hashFileCached } from './hash-cache.js';
-import { decodeUtf8, parseStructured } from './inputs.js';
+import { CTXPACK_DIR, decodeUtf8, parseStructured } from './inputs.js';
 import { parseNotes } from './notes.js';
-
-type ItemKind = 'fact' | 'constraint' | 'loop';
+import { trimToBudget, type ItemKind, type MergedItem, type RankedAnchor } from './trim.js';
 
 interface DraftItem {
   kind: ItemKind;
-  text: string;
+  text: SafeString;
   refs: SourceRef[];
   strength: 'hard' | 'soft';
   localOnly: boolean;
@@ -48,7 +45,6 @@ interface DraftItem {
 export interface PayloadBuild {
   readonly payload: ContextPayload;
   readonly tokensUsed: number;
-  readonly redactions: RedactionEntry[];
   /** Context sources and every file an item or anchor points at. */
   readonly sources: Source[];
 }
@@ -56,38 +52,14 @@ export interface PayloadBuild {
 export interface PayloadOptions {
   readonly governance: GovernanceMode;
   readonly payloadTokens: number;
-}
-
-class Cleaner {
-  readonly counts = new Map<string, number>();
-  private readonly hosts: { workspaceRoot: string; home: string };
-
-  constructor(workspaceRoot: string) {
-    this.hosts = { workspaceRoot, home: homedir() };
-  }
-
-  /** Redacts secrets, then host paths; counts per source and rule, never keeping a value. */
-  async clean(text: string, sourceId: string): Promise<string> {
-    const redacted = await redactSecrets(text);
-    for (const finding of redacted.findings) this.add(sourceId, finding.rule, finding.count);
-    const rewritten = rewriteHostPaths(redacted.text, this.hosts);
-    if (rewritten.count > 0) this.add(sourceId, 'host-path', rewritten.count);
-    return rewritten.text;
-  }
-
-  entries(): RedactionEntry[] {
-    return [...this.counts.entries()]
-      .map(([key, count]) => {
-        const [source_id = '', rule = ''] = key.split('\u0000');
-        return { source_id, rule, count };
-      })
-      .sort((a, b) => (`${a.source_id}\u0000${a.rule}` < `${b.source_id}\u0000${b.rule}` ? -1 : 1));
-  }
-
-  private add(sourceId: string, rule: string, count: number): void {
-    const key = `${sourceId}\u0000${rule}`;
-    this.counts.set(key, (this.counts.get(key) ?? 0) + count);
-  }
+  /** The sanitizer of the whole pack: its report becomes the pack's `redactions`. */
+  readonly sanitizer: Sanitizer;
+  /**
+   * Refuses a path the role may not read (its deny list); called for every context source outside
+   * `.ctxpack/`. That folder holds the builder's own authored inputs, which roles commonly deny so
+   * a model cannot rewrite its own context; the builder reads them on the role's behalf.
+   */
+  readonly checkReadable: (path: string, field: string) => void;
 }
 
 export async function buildPayload(
@@ -95,12 +67,23 @@ export async function buildPayload(
   unit: WorkUnitDefinition,
   options: PayloadOptions,
 ): Promise<PayloadBuild> {
-  const cleaner = new Cleaner(workspace.root);
+  const cleaner = options.sanitizer;
+  const prose = (text: string, sourceId: string, max: number) => cleaner.prose(text, { sourceId, max });
   const sources = new Map<string, Source>();
   const scanned: string[] = [];
   const skipped: Skipped[] = [];
   const drafts: DraftItem[] = [];
-  const anchorDrafts: { path: string; startLine?: number; endLine?: number; label: string; field: string; sourceId: string }[] = [];
+  // `position` names an anchor by where it was written, not by its path: a skipped anchor's path is
+  // free text (a notes bullet's first word) and never goes into the pack.
+  const anchorDrafts: {
+    path: string;
+    startLine?: number;
+    endLine?: number;
+    label: string;
+    field: string;
+    sourceId: string;
+    position: string;
+  }[] = [];
   let synopsis: { text: string; sourceId: string } | undefined;
   let rank = 0;
 
@@ -115,6 +98,7 @@ export async function buildPayload(
 
   for (const [index, input] of unit.context_sources.entries()) {
     const field = `work_unit.context_sources[${index}]`;
+    if (!input.path.startsWith(`${CTXPACK_DIR}/`)) options.checkReadable(input.path, `${field}.path`);
     const bytes = await workspace.readBytes(input.path, `${field}.path`);
     const sourceId = `context:${input.path}`;
     sources.set(sourceId, { source_id: sourceId, source_hash: sha256(bytes) });
@@ -127,7 +111,7 @@ export async function buildPayload(
       for (const item of notes.items) {
         drafts.push({
           kind: item.section === 'facts' ? 'fact' : item.section === 'constraints' ? 'constraint' : 'loop',
-          text: await cleaner.clean(item.text, sourceId),
+          text: await prose(item.text, sourceId, ITEM_MAX_CHARS),
           refs: [{ source_id: sourceId, line: item.line }],
           strength: item.strength,
           localOnly: item.localOnly,
@@ -135,7 +119,7 @@ export async function buildPayload(
         });
       }
       for (const anchor of notes.anchors) {
-        anchorDrafts.push({ ...anchor, field: `${input.path}:${anchor.line}`, sourceId });
+        anchorDrafts.push({ ...anchor, field: `${field} line ${anchor.line}`, sourceId, position: `${sourceId}#L${anchor.line}` });
       }
       continue;
     }
@@ -158,7 +142,7 @@ export async function buildPayload(
               { field: itemField },
             );
           }
-          skipped.push({ ref: `${sourceId}#${key}[${itemIndex}]`, reason: 'provenance-missing' });
+          skipped.push({ ref: brand(`${sourceId}#${key}[${itemIndex}]`), reason: 'provenance-missing' });
           continue;
         }
         const refs: SourceRef[] = [];
@@ -168,7 +152,7 @@ export async function buildPayload(
         }
         drafts.push({
           kind,
-          text: await cleaner.clean(item.text, sourceId),
+          text: await prose(item.text, sourceId, ITEM_MAX_CHARS),
           refs,
           strength: 'strength' in item && item.strength === 'soft' ? 'soft' : 'hard',
           localOnly: item.local_only,
@@ -176,23 +160,26 @@ export async function buildPayload(
         });
       }
     }
-    for (const anchor of items.anchors) {
+    for (const [anchorIndex, anchor] of items.anchors.entries()) {
       anchorDrafts.push({
         path: anchor.path,
         ...(anchor.start_line !== undefined ? { startLine: anchor.start_line } : {}),
         ...(anchor.end_line !== undefined ? { endLine: anchor.end_line } : {}),
         label: anchor.label,
-        field: `${input.path}.anchors`,
+        field: `${field} anchors[${anchorIndex}]`,
         sourceId,
+        position: `${sourceId}#anchors[${anchorIndex}]`,
       });
     }
   }
 
-  const anchors: (Anchor & { rank: number })[] = [];
+  const anchors: RankedAnchor[] = [];
   for (const draft of anchorDrafts) {
     assertWorkspacePath(draft.path, `${draft.field} anchor`);
-    if (!(await workspace.exists(draft.path))) {
-      skipped.push({ ref: `anchor:${draft.path}`, reason: 'unreadable' });
+    // An anchor path that would not stay as written in the pack (a token, a host path, an invisible
+    // character) or names no file is left out by its position.
+    if ((await cleaner.exactProblem(draft.path)) !== undefined || !(await workspace.exists(draft.path))) {
+      skipped.push({ ref: brand(`anchor:${draft.position}`), reason: 'unreadable' });
       continue;
     }
     const fileId = await fileSource(draft.path, `${draft.field} anchor`);
@@ -201,15 +188,19 @@ export async function buildPayload(
       sha256: (sources.get(fileId) as Source).source_hash,
       ...(draft.startLine !== undefined ? { start_line: draft.startLine } : {}),
       ...(draft.endLine !== undefined ? { end_line: draft.endLine } : {}),
-      label: await cleaner.clean(draft.label, draft.sourceId),
+      label: await prose(draft.label, draft.sourceId, LABEL_MAX_CHARS),
       rank: rank++,
     });
   }
 
-  let synopsisText = synopsis ? await cleaner.clean(synopsis.text, synopsis.sourceId) : '';
-  if ([...synopsisText].length > SYNOPSIS_MAX_CHARS) {
-    synopsisText = [...synopsisText].slice(0, SYNOPSIS_MAX_CHARS - 1).join('') + '…';
-    skipped.push({ ref: synopsis?.sourceId ?? 'synopsis', reason: 'synopsis-truncated' });
+  let synopsisText = brand('');
+  if (synopsis) {
+    const clean = await prose(synopsis.text, synopsis.sourceId, Number.MAX_SAFE_INTEGER);
+    synopsisText = clean;
+    if ([...clean].length > SYNOPSIS_MAX_CHARS) {
+      synopsisText = brand([...clean].slice(0, SYNOPSIS_MAX_CHARS - 1).join('') + '…');
+      skipped.push({ ref: brand(synopsis.sourceId), reason: 'synopsis-truncated' });
+    }
   }
 
   const merged = mergeItems(drafts);
@@ -224,14 +215,8 @@ export async function buildPayload(
   return {
     payload: trimmed.payload,
     tokensUsed: trimmed.tokens,
-    redactions: cleaner.entries(),
     sources: toSortedSet(sources.values(), (s) => s.source_id),
   };
-}
-
-/** A draft with its content-hash id, after duplicates were merged. */
-interface MergedItem extends DraftItem {
-  id: string;
 }
 
 /** One item per (kind, text): refs are united, hard beats soft, local-only is sticky, rank is the first. */
@@ -249,94 +234,4 @@ function mergeItems(drafts: readonly DraftItem[]): MergedItem[] {
     existing.localOnly ||= draft.localOnly;
   }
   return [...byId.values()].map((item) => ({ ...item, refs: toSortedSet(item.refs, sourceRefKey) }));
-}
-
-function toPayload(
-  synopsis: string,
-  items: readonly MergedItem[],
-  anchors: readonly (Anchor & { rank: number })[],
-  scanned: readonly string[],
-  skipped: readonly Skipped[],
-): ContextPayload {
-  const shape = (item: MergedItem) => ({
-    id: item.id,
-    text: item.text,
-    source_refs: item.refs,
-    ...(item.localOnly ? { local_only: true as const } : {}),
-  });
-  const ofKind = (kind: ItemKind) => toSortedSet(items.filter((item) => item.kind === kind), (item) => item.id);
-  return {
-    synopsis,
-    facts: ofKind('fact').map(shape),
-    constraints: ofKind('constraint').map((item) => ({ ...shape(item), strength: item.strength })),
-    open_loops: ofKind('loop').map(shape),
-    anchors: anchors.map(({ rank: _rank, ...anchor }) => anchor),
-    coverage: {
-      scanned: [...new Set(scanned)].sort(),
-      skipped: toSortedSet(skipped, (s) => `${s.ref}\u0000${s.reason}`),
-    },
-  };
-}
-
-function trimToBudget(
-  synopsis: string,
-  items: MergedItem[],
-  anchors: (Anchor & { rank: number })[],
-  scanned: readonly string[],
-  skipped: Skipped[],
-  budget: number,
-): { payload: ContextPayload; tokens: number } {
-  const measure = (payload: ContextPayload) => countTokens(canonicalJson(payload));
-  let payload = toPayload(synopsis, items, anchors, scanned, skipped);
-  let tokens = measure(payload);
-  if (tokens <= budget) return { payload, tokens };
-
-  // Removal order: anchors, open loops, facts, soft constraints; last-authored first within each.
-  const byRankDesc = <T extends { rank: number }>(list: T[]) => [...list].sort((a, b) => b.rank - a.rank);
-  const removable: ({ type: 'anchor'; anchor: Anchor & { rank: number } } | { type: 'item'; item: MergedItem })[] = [
-    ...byRankDesc(anchors).map((anchor) => ({ type: 'anchor' as const, anchor })),
-    ...(['loop', 'fact'] as const).flatMap((kind) =>
-      byRankDesc(items.filter((item) => item.kind === kind)).map((item) => ({ type: 'item' as const, item })),
-    ),
-    ...byRankDesc(items.filter((item) => item.kind === 'constraint' && item.strength === 'soft')).map((item) => ({
-      type: 'item' as const,
-      item,
-    })),
-  ];
-
-  // Estimate per-item cost to cut in one pass, then confirm with exact counts (a few extra rounds at most).
-  const cost = (entry: (typeof removable)[number]) =>
-    countTokens(canonicalJson(entry.type === 'anchor' ? entry.anchor : entry.item)) + 4;
-  let estimate = tokens;
-  let cut = 0;
-  while (cut < removable.length && estimate > budget) {
-    estimate -= cost(removable[cut] as (typeof removable)[number]);
-    cut += 1;
-  }
-  for (;;) {
-    const gone = removable.slice(0, cut);
-    const goneItems = new Set(gone.flatMap((entry) => (entry.type === 'item' ? [entry.item.id] : [])));
-    const goneAnchors = new Set(gone.flatMap((entry) => (entry.type === 'anchor' ? [entry.anchor] : [])));
-    const cuts: Skipped[] = gone.map((entry) => ({
-      ref: entry.type === 'item' ? entry.item.id : `anchor:${entry.anchor.path}:${entry.anchor.start_line ?? 0}`,
-      reason: 'budget' as const,
-    }));
-    payload = toPayload(
-      synopsis,
-      items.filter((item) => !goneItems.has(item.id)),
-      anchors.filter((anchor) => !goneAnchors.has(anchor)),
-      scanned,
-      [...skipped, ...cuts],
-    );
-    tokens = measure(payload);
-    if (tokens <= budget) return { payload, tokens };
-    if (cut >= removable.length) {
-      throw new PackBudgetExceeded(
-        `the payload's synopsis and hard constraints alone take ${tokens} tokens, over the role's payload budget (${budget})`,
-        'raise budgets.payload_tokens in the role definition, or shorten the synopsis and hard constraints',
-        { used: tokens, limit: budget },
-      );
-    }
-    cut += 1;
-  }
 }

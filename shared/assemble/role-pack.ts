@@ -1,7 +1,7 @@
 /** Builds a RoleContextPack from a role definition and the codex files it references. */
 import { builderInfo } from '../builder.js';
 import { PackBudgetExceeded, PackSchemaInvalid } from '../errors.js';
-import { redactSecrets } from '../redact/index.js';
+import { Sanitizer, type SafeString } from '../sanitize/index.js';
 import { compareCodeUnits, toSortedSet } from '../schema/common.js';
 import { parseOrThrow } from '../schema/parse.js';
 import { RoleContextPack } from '../schema/role-pack.js';
@@ -21,17 +21,36 @@ export async function buildRolePack(workspace: Workspace, roleId: string): Promi
   const definition = role.value;
   const field = `roles.${roleId}`;
 
-  // Rules are governance text: silently rewriting one would change its meaning, so a secret in a rule
-  // is refused rather than redacted.
+  // Sets are sets: a repeated entry is reported, not merged away (the pack would not say it happened).
+  const sets: [string, readonly string[]][] = [
+    ['allowed_tools', definition.allowed_tools],
+    ['lock_set.write', definition.lock_set.write],
+    ['lock_set.read', definition.lock_set.read],
+    ['lock_set.deny', definition.lock_set.deny],
+    ['codex', definition.codex.map((c) => c.name)],
+  ];
+  for (const [name, values] of sets) {
+    const first = new Map<string, number>();
+    values.forEach((value, index) => {
+      const earlier = first.get(value);
+      if (earlier === undefined) first.set(value, index);
+      else {
+        throw new PackSchemaInvalid(`${field}.${name}[${index}] repeats entry [${earlier}] (rule duplicate)`, `remove one of them in ${role.path}`, {
+          field: `${field}.${name}[${index}]`,
+          rule: 'duplicate',
+        });
+      }
+    });
+  }
+
+  // Rules are governance text: silently rewriting one would change its meaning, so a secret, a host
+  // path or an invisible character in a rule is refused rather than sanitized (exact mode).
+  const sanitizer = new Sanitizer(workspace.root);
+  const strictRules: SafeString[] = [];
   for (const [index, rule] of definition.strict_rules.entries()) {
-    const found = await redactSecrets(rule);
-    if (found.findings.length > 0) {
-      throw new PackSchemaInvalid(
-        `${field}.strict_rules[${index}] contains what looks like a secret (${found.findings.map((f) => f.rule).join(', ')})`,
-        `remove the secret from the rule in ${role.path}; rules are sent to every model`,
-        { field: `${field}.strict_rules[${index}]` },
-      );
-    }
+    strictRules.push(
+      await sanitizer.exact(rule, `${field}.strict_rules[${index}]`, `remove it from the rule in ${role.path}; rules are sent to every model`),
+    );
   }
 
   const used = countTokens(strictRulesText(definition.strict_rules));
@@ -51,7 +70,7 @@ export async function buildRolePack(workspace: Workspace, roleId: string): Promi
     sources.push({ source_id: `codex:${ref.path}`, source_hash: sha256 });
   }
 
-  const pack = {
+  const pack: RoleContextPack = {
     kind: 'RoleContextPack',
     schema_version: 1,
     role: { id: definition.role_id, version: definition.role_version },
@@ -63,7 +82,7 @@ export async function buildRolePack(workspace: Workspace, roleId: string): Promi
       read: [...new Set(definition.lock_set.read)].sort(compareCodeUnits),
       deny: [...new Set(definition.lock_set.deny)].sort(compareCodeUnits),
     },
-    strict_rules: definition.strict_rules,
+    strict_rules: strictRules,
     budgets: definition.budgets,
     strict_rules_tokens_used: used,
     tokenizer: { ...TOKENIZER },

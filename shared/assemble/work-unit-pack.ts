@@ -1,10 +1,14 @@
 /** Builds a WorkUnitContextPack for one role from a work unit and the workspace's files. */
 import { builderInfo } from '../builder.js';
+import { PackPathRejected } from '../errors.js';
 import { hashCanonical } from '../hash.js';
+import { matchesAny } from '../paths.js';
+import { Sanitizer } from '../sanitize/index.js';
 import { toSortedSet, type Source } from '../schema/common.js';
 import { parseOrThrow } from '../schema/parse.js';
 import type { RoleContextPack } from '../schema/role-pack.js';
-import { WorkUnitContextPack } from '../schema/work-unit-pack.js';
+import { WorkUnitContextPack, type PackMicroTask, type PackVerification } from '../schema/work-unit-pack.js';
+import { ACCEPTANCE_MAX_CHARS, TITLE_MAX_CHARS, type WorkUnitDefinition } from '../schema/work-unit.js';
 import { TOKENIZER } from '../tokens.js';
 import { PackBudgetExceeded } from '../errors.js';
 import { renderPacks } from '../render.js';
@@ -92,10 +96,25 @@ async function buildAtLimit(
 ): Promise<WorkUnitContextPack> {
   const loaded = await loadWorkUnit(workspace, workUnit);
   const unit = loaded.value;
+  const sanitizer = new Sanitizer(workspace.root);
+  const unitSource = `work-unit:${loaded.path}`;
+
+  // The role's deny list beats the work unit: a required file or context source it names is refused
+  // (not silently dropped: the task would then be built without a file its author said it needs).
+  const checkReadable = (path: string, field: string): void => {
+    if (matchesAny(path, rolePack.lock_set.deny)) {
+      throw new PackPathRejected(
+        `${field}: the path is on role "${rolePack.role.id}"'s deny list (rule denied-by-lock-set)`,
+        `remove it from the work unit, or (if the role really needs it) from the role's lock_set.deny`,
+        { field, rule: 'denied-by-lock-set', role: rolePack.role.id },
+      );
+    }
+  };
+  unit.required_files.forEach((path, index) => checkReadable(path, `work_unit.required_files[${index}]`));
 
   const requiredFiles = [];
   const sources = new Map<string, Source>();
-  sources.set(`work-unit:${loaded.path}`, { source_id: `work-unit:${loaded.path}`, source_hash: loaded.hash });
+  sources.set(unitSource, { source_id: unitSource, source_hash: loaded.hash });
   const wanted = unit.required_files.map((path, index) => ({ path, field: `work_unit.required_files[${index}]` }));
   for (const { path, sha256, bytes } of await hashFilesCached(workspace, wanted)) {
     requiredFiles.push({ path, sha256, bytes });
@@ -105,20 +124,50 @@ async function buildAtLimit(
   const built = await buildPayload(workspace, unit, {
     governance: rolePack.governance_mode,
     payloadTokens: limit,
+    sanitizer,
+    checkReadable,
   });
   for (const source of built.sources) sources.set(source.source_id, source);
   const sortedSources = toSortedSet(sources.values(), (s) => s.source_id);
+  await refuseUnsafePaths(sanitizer, unit, sortedSources);
 
-  const pack = {
+  const microTasks: PackMicroTask[] = [];
+  for (const [index, task] of unit.micro_tasks.entries()) {
+    microTasks.push({
+      id: await sanitizer.id(task.id, `work_unit.micro_tasks[${index}].id`),
+      title: await sanitizer.prose(task.title, { sourceId: unitSource, max: TITLE_MAX_CHARS }),
+    });
+  }
+  const verification: PackVerification = {
+    commands: [],
+    acceptance: await sanitizer.prose(unit.verification.acceptance, { sourceId: unitSource, max: ACCEPTANCE_MAX_CHARS }),
+  };
+  for (const [index, command] of unit.verification.commands.entries()) {
+    const argv = [];
+    // A command is run as written: a secret, host path or invisible character in it is refused, not
+    // rewritten (a rewritten command would run something else).
+    for (const [argIndex, arg] of command.argv.entries()) {
+      argv.push(
+        await sanitizer.exact(
+          arg,
+          `work_unit.verification.commands[${index}].argv[${argIndex}]`,
+          'pass secrets to verification through the environment, and paths relative to the workspace (cwd is the workspace root)',
+        ),
+      );
+    }
+    verification.commands.push({ argv, cwd: command.cwd, timeout_seconds: command.timeout_seconds });
+  }
+
+  const pack: WorkUnitContextPack = {
     kind: 'WorkUnitContextPack',
     schema_version: 1,
-    job_id: unit.job_id,
-    work_packet_id: unit.work_packet_id,
-    micro_tasks: unit.micro_tasks,
+    job_id: await sanitizer.id(unit.job_id, 'work_unit.job_id'),
+    work_packet_id: await sanitizer.id(unit.work_packet_id, 'work_unit.work_packet_id'),
+    micro_tasks: microTasks,
     role: rolePack.role,
     role_pack_hash: rolePackHash,
     required_files: toSortedSet(requiredFiles, (f) => f.path),
-    verification: unit.verification,
+    verification,
     payload: built.payload,
     budgets: {
       tokenizer: { ...TOKENIZER },
@@ -126,8 +175,31 @@ async function buildAtLimit(
     },
     sources: sortedSources,
     sources_hash: hashCanonical(sortedSources),
-    redactions: built.redactions,
+    redactions: sanitizer.entries(),
     builder: builderInfo(),
   };
-  return parseOrThrow(WorkUnitContextPack, pack, `work-unit pack for job "${unit.job_id}"`);
+  // Parse what we built: a builder bug must surface here, not as an unverifiable pack later.
+  return parseOrThrow(WorkUnitContextPack, pack, 'work-unit pack');
+}
+
+/**
+ * Paths go into a pack as written (they name files), so one that would carry a secret, a host path
+ * or an invisible character is refused. All are checked in one pass; only when that finds something
+ * is each checked to name the field.
+ */
+async function refuseUnsafePaths(sanitizer: Sanitizer, unit: WorkUnitDefinition, sources: readonly Source[]): Promise<void> {
+  const paths = sources.map((s) => s.source_id.slice(s.source_id.indexOf(':') + 1));
+  if ((await sanitizer.exactProblem(paths.join('\n'))) === undefined) return;
+  for (const path of paths) {
+    if ((await sanitizer.exactProblem(path)) === undefined) continue;
+    const required = unit.required_files.indexOf(path);
+    const context = unit.context_sources.findIndex((s) => s.path === path);
+    const field =
+      required >= 0
+        ? `work_unit.required_files[${required}]`
+        : context >= 0
+          ? `work_unit.context_sources[${context}].path`
+          : 'a source_refs path in a context items file';
+    await sanitizer.exact(path, field, 'rename the file: paths go into the pack, the prompt and history as written');
+  }
 }

@@ -45,8 +45,10 @@ export const REDACTOR_ID = 'ctxpack-redact';
  * secretlint comment filter off, AWS key ids from secretlint, unterminated private keys, name- and
  * shape-aware generic rule, `authorization-header`, `google-oauth-client-secret`,
  * `unclassified-secret`.
+ * 1.4.0: Hugging Face, PyPI, DigitalOcean, Pulumi, Vault, age, Databricks, RubyGems, Postman, Grafana,
+ * Sentry and Doppler token formats (gitleaks' and secretlint's rule lists).
  */
-export const REDACTOR_VERSION = '1.3.0';
+export const REDACTOR_VERSION = '1.4.0';
 
 /**
  * Detects and redacts secrets in `text`.

@@ -71,6 +71,28 @@ const PATTERNS: readonly ServicePattern[] = [
     pattern: /(?<![A-Za-z0-9_])(?:_authToken|_auth|_password)[ \t]*=[ \t]*["']?(?<secret>[A-Za-z0-9._~+/=-]{4,1024})(?![^\s"'])/dg,
     accept: (secret) => !isPlaceholder(secret),
   },
+  // Prefixed token formats from gitleaks' and secretlint's rule lists that neither secretlint's
+  // recommended preset nor the patterns above covered (1.4.0). Each prefix is the vendor's own
+  // marker, so the match says what it is whatever the surrounding text.
+  // Hugging Face user access tokens (`hf_` + 34 letters) and organisation API tokens.
+  { rule: 'huggingface-token', pattern: /(?<![A-Za-z0-9_])(?:hf_|api_org_)[A-Za-z]{34}(?![A-Za-z0-9_])/g },
+  // PyPI upload tokens: a macaroon whose base64 always starts with the same bytes.
+  { rule: 'pypi-token', pattern: /(?<![A-Za-z0-9_-])pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,1000}(?![A-Za-z0-9_-])/g },
+  // DigitalOcean personal, OAuth and refresh tokens.
+  { rule: 'digitalocean-token', pattern: /(?<![A-Za-z0-9_])do[por]_v1_[a-f0-9]{64}(?![A-Za-z0-9_])/g },
+  { rule: 'pulumi-token', pattern: /(?<![A-Za-z0-9_-])pul-[a-f0-9]{40}(?![A-Za-z0-9_-])/g },
+  // HashiCorp Vault service and batch tokens (the `hvs.` / `hvb.` forms since Vault 1.10).
+  { rule: 'hashicorp-vault-token', pattern: /(?<![A-Za-z0-9_.-])hv[sb]\.[A-Za-z0-9_-]{24,300}(?![A-Za-z0-9_-])/g },
+  { rule: 'age-secret-key', pattern: /AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}(?![A-Z0-9])/g },
+  { rule: 'databricks-token', pattern: /(?<![A-Za-z0-9_-])dapi[a-f0-9]{32}(?:-\d)?(?![A-Za-z0-9_-])/g },
+  { rule: 'rubygems-token', pattern: /(?<![A-Za-z0-9_])rubygems_[a-f0-9]{48}(?![A-Za-z0-9_])/g },
+  { rule: 'postman-api-key', pattern: /(?<![A-Za-z0-9_-])PMAK-[a-f0-9]{24}-[a-f0-9]{34}(?![A-Za-z0-9_-])/g },
+  // Grafana service-account tokens and Grafana Cloud API tokens.
+  { rule: 'grafana-token', pattern: /(?<![A-Za-z0-9_])glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}(?![A-Za-z0-9_])/g },
+  { rule: 'grafana-token', pattern: /(?<![A-Za-z0-9_])glc_[A-Za-z0-9+/]{32,400}={0,2}(?![A-Za-z0-9+/=_])/g },
+  // Sentry user and organisation auth tokens.
+  { rule: 'sentry-token', pattern: /(?<![A-Za-z0-9_])sntry[su]_[A-Za-z0-9+/=_.-]{40,500}(?![A-Za-z0-9+/=_.-])/g },
+  { rule: 'doppler-token', pattern: /(?<![A-Za-z0-9_.])dp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,44}(?![A-Za-z0-9])/g },
   // Signed JWTs: a JSON header (base64url of `{"` is `eyJ`), a payload and a signature.
   { rule: 'jwt', pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{7,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}(?![A-Za-z0-9_-])/g },
 ];

@@ -39,7 +39,7 @@ export const WorkspacePath = z.string().superRefine((value, ctx) => {
   if (rule) {
     ctx.addIssue({
       code: 'custom',
-      message: `${JSON.stringify(value)} is not a safe workspace-relative path (rule ${rule}); use a POSIX path relative to the workspace root`,
+      message: `is not a safe workspace-relative path (rule ${rule}); use a POSIX path relative to the workspace root`,
     });
   }
 });
@@ -50,7 +50,7 @@ export const WorkspaceGlob = z.string().superRefine((value, ctx) => {
   if (rule) {
     ctx.addIssue({
       code: 'custom',
-      message: `${JSON.stringify(value)} is not a safe workspace-relative glob (rule ${rule}); write it relative to the workspace root`,
+      message: `is not a safe workspace-relative glob (rule ${rule}); write it relative to the workspace root`,
     });
   }
 });
@@ -80,7 +80,7 @@ export function sortedSet<T extends z.ZodType>(item: T, key: (value: z.infer<T>)
           path: [i],
           message:
             order === 0
-              ? `duplicate ${keyName} ${JSON.stringify(key(values[i] as z.infer<T>))}; each ${keyName} may appear once`
+              ? `duplicate ${keyName} (rule duplicate); each ${keyName} may appear once`
               : `not sorted by ${keyName}; sort by ${keyName} (UTF-16 code-unit order)`,
         });
         return;
@@ -119,7 +119,7 @@ export const SourceId = z.string().superRefine((value, ctx) => {
   if (!match || rule) {
     ctx.addIssue({
       code: 'custom',
-      message: `${JSON.stringify(value)} is not a source id; use "<role|codex|work-unit|context|file>:<workspace path>"`,
+      message: 'is not a source id (rule source-id); use "<role|codex|work-unit|context|file>:<workspace path>"',
     });
   }
 });

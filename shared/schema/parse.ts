@@ -10,9 +10,17 @@ export function fieldPath(root: string, path: ReadonlyArray<PropertyKey>): strin
   let out = root;
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`;
-    else out += out === '' ? String(part) : `.${String(part)}`;
+    else out += out === '' ? keyName(String(part)) : `.${keyName(String(part))}`;
   }
   return out === '' ? '(root)' : out;
+}
+
+/**
+ * A key as it may appear in a message: field names and record keys are authored data too (a key
+ * could be a token or a host path), so one that is not a plain name is shown as `<key>`.
+ */
+export function keyName(key: string): string {
+  return /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$/.test(key) ? key : '<key>';
 }
 
 /**
@@ -25,7 +33,7 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, wha
   const problems = result.error.issues.slice(0, 20).map((issue) => {
     const field = fieldPath(root, issue.path);
     if (issue.code === 'unrecognized_keys') {
-      return `${field}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+      return `${field}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(keyName(k))).join(', ')}`;
     }
     return `${field}: ${issue.message}`;
   });

@@ -10,9 +10,14 @@
  * - `coverage.scanned`: by value; `coverage.skipped`: by `ref`, then `reason`.
  */
 import { z } from 'zod';
+import { SafeText } from '../sanitize/brand.js';
 import { Sha256Hash, SourceId, WorkspacePath, compareCodeUnits, sortedSet, sortedStrings } from './common.js';
 
 export const SYNOPSIS_MAX_CHARS = 800;
+/** Length bounds of payload text, in code units (the sanitizer cuts to them and reports `length-bound`). */
+export const ITEM_MAX_CHARS = 2000;
+export const LABEL_MAX_CHARS = 200;
+export const SKIPPED_REF_MAX_CHARS = 1100;
 
 export const SourceRef = z.strictObject({
   source_id: SourceId,
@@ -34,7 +39,7 @@ export const ItemId = z.string().regex(/^(fact|constraint|loop)-[0-9a-f]{16}$/, 
 
 const itemFields = {
   id: ItemId,
-  text: z.string().min(1).max(2000),
+  text: SafeText(ITEM_MAX_CHARS),
   source_refs: SourceRefs,
   /** Present (and true) only for items that must never go to a cloud provider. */
   local_only: z.literal(true).optional(),
@@ -53,7 +58,7 @@ export const Anchor = z.strictObject({
   sha256: Sha256Hash,
   start_line: z.number().int().min(1).optional(),
   end_line: z.number().int().min(1).optional(),
-  label: z.string().min(1).max(200),
+  label: SafeText(LABEL_MAX_CHARS),
 });
 export type Anchor = z.infer<typeof Anchor>;
 
@@ -62,7 +67,7 @@ export function anchorKey(anchor: Anchor): string {
 }
 
 export const SkipReason = z.enum(['budget', 'provenance-missing', 'synopsis-truncated', 'unreadable']);
-export const Skipped = z.strictObject({ ref: z.string().min(1).max(1100), reason: SkipReason });
+export const Skipped = z.strictObject({ ref: SafeText(SKIPPED_REF_MAX_CHARS), reason: SkipReason });
 export type Skipped = z.infer<typeof Skipped>;
 
 export const Coverage = z.strictObject({
@@ -75,7 +80,7 @@ export const Coverage = z.strictObject({
 const byId = <T extends { id: string }>(item: T) => item.id;
 
 export const ContextPayload = z.strictObject({
-  synopsis: z.string().max(SYNOPSIS_MAX_CHARS),
+  synopsis: SafeText(SYNOPSIS_MAX_CHARS, 0),
   facts: sortedSet(Fact, byId, 'id'),
   constraints: sortedSet(Constraint, byId, 'id'),
   open_loops: sortedSet(OpenLoop, byId, 'id'),

@@ -19,6 +19,7 @@ import {
   sortedSet,
   sortedStrings,
 } from './common.js';
+import { SafeText } from '../sanitize/brand.js';
 import { RoleBudgets, WorkProfile } from './role-definition.js';
 
 export const CodexRef = z.strictObject({
@@ -44,7 +45,7 @@ export const RoleContextPack = z.strictObject({
   codex: sortedSet(CodexRef, (c) => c.name, 'name'),
   allowed_tools: sortedStrings(ToolName, 'tool'),
   lock_set: LockSet,
-  strict_rules: z.array(z.string().min(1).max(500)).min(1).max(50),
+  strict_rules: z.array(SafeText(500)).min(1).max(50),
   budgets: RoleBudgets,
   /** Tokens the strict rules take with `tokenizer`; always <= `budgets.strict_rules_tokens`. */
   strict_rules_tokens_used: z.number().int().min(0),

@@ -4,9 +4,10 @@
  * `rule`. `micro_tasks` and `verification.commands` keep their authored order (execution order).
  */
 import { z } from 'zod';
-import { Builder, Id, RoleId, Sha256Hash, Sources, Tokenizer, Version, WorkspacePath, sortedSet } from './common.js';
+import { SafeId, SafeText } from '../sanitize/brand.js';
+import { Builder, RoleId, Sha256Hash, Sources, Tokenizer, Version, WorkspacePath, sortedSet } from './common.js';
 import { ContextPayload } from './payload.js';
-import { MicroTask, VerificationContract } from './work-unit.js';
+import { ACCEPTANCE_MAX_CHARS, ARGV_MAX_CHARS, TITLE_MAX_CHARS, WorkingDirectory } from './work-unit.js';
 import { SourceId } from './common.js';
 
 // Fields in canonical (sorted) order: parsed entries then need no re-ordering copy when hashed.
@@ -25,16 +26,32 @@ export const RedactionEntry = z.strictObject({
 });
 export type RedactionEntry = z.infer<typeof RedactionEntry>;
 
+/** A micro-task as a pack carries it: its id and title through the sanitizer. */
+export const PackMicroTask = z.strictObject({ id: SafeId, title: SafeText(TITLE_MAX_CHARS) });
+export type PackMicroTask = z.infer<typeof PackMicroTask>;
+
+export const PackVerificationCommand = z.strictObject({
+  argv: z.array(SafeText(ARGV_MAX_CHARS)).min(1).max(256),
+  cwd: WorkingDirectory,
+  timeout_seconds: z.number().int().min(1).max(3600),
+});
+
+export const PackVerification = z.strictObject({
+  commands: z.array(PackVerificationCommand).max(50),
+  acceptance: SafeText(ACCEPTANCE_MAX_CHARS),
+});
+export type PackVerification = z.infer<typeof PackVerification>;
+
 export const WorkUnitContextPack = z.strictObject({
   kind: z.literal('WorkUnitContextPack'),
   schema_version: z.literal(1),
-  job_id: Id,
-  work_packet_id: Id,
-  micro_tasks: z.array(MicroTask).min(1),
+  job_id: SafeId,
+  work_packet_id: SafeId,
+  micro_tasks: z.array(PackMicroTask).min(1),
   role: z.strictObject({ id: RoleId, version: Version }),
   role_pack_hash: Sha256Hash,
   required_files: sortedSet(RequiredFile, (f) => f.path, 'path'),
-  verification: VerificationContract,
+  verification: PackVerification,
   payload: ContextPayload,
   budgets: z.strictObject({
     tokenizer: Tokenizer,

@@ -5,9 +5,13 @@
 import { z } from 'zod';
 import { Id, WorkspacePath } from './common.js';
 
+export const TITLE_MAX_CHARS = 200;
+export const ARGV_MAX_CHARS = 4096;
+export const ACCEPTANCE_MAX_CHARS = 2000;
+
 export const MicroTask = z.strictObject({
   id: Id,
-  title: z.string().trim().min(1).max(200),
+  title: z.string().trim().min(1).max(TITLE_MAX_CHARS),
 });
 
 /** `.` (the workspace root) or a workspace path. */
@@ -15,14 +19,14 @@ export const WorkingDirectory = z.union([z.literal('.'), WorkspacePath]);
 
 export const VerificationCommand = z.strictObject({
   /** Run without a shell: argv[0] is the program. */
-  argv: z.array(z.string().min(1).max(4096)).min(1).max(256),
+  argv: z.array(z.string().min(1).max(ARGV_MAX_CHARS)).min(1).max(256),
   cwd: WorkingDirectory,
   timeout_seconds: z.number().int().min(1).max(3600),
 });
 
 export const VerificationContract = z.strictObject({
   commands: z.array(VerificationCommand).max(50),
-  acceptance: z.string().trim().min(1).max(2000),
+  acceptance: z.string().trim().min(1).max(ACCEPTANCE_MAX_CHARS),
 });
 export type VerificationContract = z.infer<typeof VerificationContract>;
 
@@ -46,12 +50,17 @@ export const WorkUnitDefinition = z
     context_sources: z.array(ContextSourceInput).max(1000).default([]),
   })
   .superRefine((unit, ctx) => {
-    const seen = new Set<string>();
-    unit.micro_tasks.forEach((task, index) => {
-      if (seen.has(task.id)) {
-        ctx.addIssue({ code: 'custom', path: ['micro_tasks', index, 'id'], message: `duplicate micro-task id "${task.id}"` });
-      }
-      seen.add(task.id);
-    });
+    // Sets must not repeat: a repeat is an authoring mistake (or padding) and is reported, never merged.
+    const duplicates = (values: readonly string[], at: (index: number) => (string | number)[], what: string) => {
+      const first = new Map<string, number>();
+      values.forEach((value, index) => {
+        const earlier = first.get(value);
+        if (earlier === undefined) first.set(value, index);
+        else ctx.addIssue({ code: 'custom', path: at(index), message: `repeats entry [${earlier}] (rule duplicate-${what}); remove one` });
+      });
+    };
+    duplicates(unit.micro_tasks.map((task) => task.id), (i) => ['micro_tasks', i, 'id'], 'micro-task-id');
+    duplicates(unit.required_files, (i) => ['required_files', i], 'required-file');
+    duplicates(unit.context_sources.map((source) => source.path), (i) => ['context_sources', i, 'path'], 'context-source');
   });
 export type WorkUnitDefinition = z.infer<typeof WorkUnitDefinition>;

@@ -12,10 +12,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, rm, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { PackStoreUnavailable } from '../errors.js';
-import { HASH_PREFIX, sha256, type Sha256 } from '../hash.js';
+import { checkHandle, INPUT_LIMITS, inputRejected, readCapped, readFlags } from '../bounded-read.js';
+import { PackInputRejected, PackStoreUnavailable } from '../errors.js';
+import { HASH_PREFIX, sha256, shortHash, type Sha256 } from '../hash.js';
 import { checkedBytes, checkHash, HEX64, missingArtifact } from './hash-key.js';
 import type { PackStore, StoredArtifact, StoredEntry, StoreRef } from './types.js';
 
@@ -92,7 +93,11 @@ export class FilePackStore implements PackStore {
     const hex = hash.slice(HASH_PREFIX.length);
     const target = this.fileFor(hex);
     const artifact = (created: boolean): StoredArtifact => ({ hash, ref: this.refFor(hash), bytes: bytes.length, created });
-    if (await this.intact(target, hash)) return artifact(false);
+    if (await this.intact(target, hash)) {
+      // Storing bytes again is a bind as far as gc is concerned: their age starts over (shared/gc.ts).
+      await this.refresh(target);
+      return artifact(false);
+    }
 
     const tmpDir = path.join(this.root, 'tmp');
     const temp = path.join(tmpDir, `${hex.slice(0, 16)}.${process.pid}.${randomBytes(8).toString('hex')}`);
@@ -129,7 +134,10 @@ export class FilePackStore implements PackStore {
     } catch (err) {
       const errno = errnoOf(err);
       if (errno === 'EEXIST') {
-        if (await this.intact(target, hash)) return false;
+        if (await this.intact(target, hash)) {
+          await this.refresh(target);
+          return false;
+        }
         // A damaged artifact is in the way: replace it atomically with the good bytes.
         await rename(temp, target);
         return true;
@@ -143,21 +151,67 @@ export class FilePackStore implements PackStore {
     }
   }
 
-  /** True when `file` exists and its bytes hash to `hash`. */
+  /** True when `file` exists, is a regular file within the pack limit, and its bytes hash to `hash`. */
   private async intact(file: string, hash: string): Promise<boolean> {
     try {
-      return sha256(await readFile(file)) === hash;
+      return sha256(await this.readArtifact(file, hash)) === hash;
     } catch {
       return false;
     }
+  }
+
+  /**
+   * An artifact's bytes, read bounded (bounded-read.ts): opened non-blocking without following a
+   * symlink, a regular file, at most the pack limit, exactly the size fstat reports. An artifact
+   * replaced by a FIFO, a device or a symlink (to `/dev/zero`, say) fails at once.
+   */
+  private async readArtifact(file: string, hash: string): Promise<Buffer> {
+    let handle: FileHandle;
+    try {
+      handle = await open(file, readFlags({ noFollow: true }));
+    } catch (err) {
+      // ELOOP: the artifact is a symlink. Not ours: stored artifacts are always regular files.
+      if (errnoOf(err) === 'ELOOP') throw inputRejected(`store artifact ${shortHash(hash)}`, 'not-regular-file');
+      throw err;
+    }
+    const field = `store artifact ${shortHash(hash)}`;
+    const size = await checkHandle(handle, field, INPUT_LIMITS.pack);
+    try {
+      return await readCapped(handle, field, size);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /**
+   * Sets the artifact's modification time to now: gc judges age by it, so a pack that was just
+   * stored again or bound is young whatever its first write. Best effort on a store this user
+   * cannot write (read-only, permissions): such a store cannot be collected by this user either.
+   */
+  private async refresh(file: string): Promise<boolean> {
+    const now = new Date();
+    try {
+      await utimes(file, now, now);
+      return true;
+    } catch (err) {
+      const errno = errnoOf(err);
+      if (errno === 'ENOENT' || errno === 'ENOTDIR') return false;
+      if (errno === 'EROFS' || errno === 'EACCES' || errno === 'EPERM') return true;
+      throw storeFailure('write to', err);
+    }
+  }
+
+  async touch(hash: string): Promise<boolean> {
+    return this.refresh(this.fileFor(checkHash(hash)));
   }
 
   async get(hash: string): Promise<Uint8Array> {
     const hex = checkHash(hash);
     let bytes: Buffer;
     try {
-      bytes = await readFile(this.fileFor(hex));
+      bytes = await this.readArtifact(this.fileFor(hex), hash);
     } catch (err) {
+      if (err instanceof PackInputRejected) throw err;
       const errno = errnoOf(err);
       if (errno === 'ENOENT' || errno === 'ENOTDIR') {
         throw missingArtifact(hash);

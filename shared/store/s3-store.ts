@@ -21,7 +21,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { ListObjectsV2CommandOutput, S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
-import { PackSchemaInvalid, PackStoreUnavailable } from '../errors.js';
+import { INPUT_LIMITS, inputRejected } from '../bounded-read.js';
+import { PackInputRejected, PackSchemaInvalid, PackStoreUnavailable } from '../errors.js';
 import { HASH_PREFIX, sha256, type Sha256 } from '../hash.js';
 import { checkedBytes, checkHash, HEX64, missingArtifact } from './hash-key.js';
 import type { PackStore, StoredArtifact, StoredEntry, StoreRef } from './types.js';
@@ -200,7 +201,11 @@ export class S3PackStore implements PackStore {
         const { code, status } = errorCode(err);
         if (status === 412 || code === 'PreconditionFailed') {
           // Already there (stored earlier, or by a concurrent writer that won). Trust it only once it hashes right.
-          if (await this.intact(key, hash, 'write to')) return artifact(false);
+          if (await this.intact(key, hash, 'write to')) {
+            // Stored again counts as bound: its age for gc starts over (see touch).
+            await this.touchKey(key, hash);
+            return artifact(false);
+          }
           // A damaged object is in the way: replace it with the good bytes (a PUT replaces atomically).
           try {
             await putObject(false);
@@ -216,6 +221,35 @@ export class S3PackStore implements PackStore {
         }
         throw this.unavailable('write to', err, hash);
       }
+    }
+  }
+
+  /**
+   * Starts an object's age for gc over: S3 has no utimes, so the object is copied onto itself with
+   * replaced metadata (`ctxpack-bound-at`), which sets a new LastModified, the time `list` reports.
+   * Server-side: no bytes travel. The object's content, and so its hash, does not change.
+   */
+  async touch(hash: string): Promise<boolean> {
+    return this.touchKey(this.keyFor(checkHash(hash)), hash);
+  }
+
+  private async touchKey(key: string, hash: string): Promise<boolean> {
+    const { sdk, client } = await this.connectOrFail('write to');
+    try {
+      await client.send(
+        new sdk.CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          CopySource: `${this.bucket}/${key}`,
+          MetadataDirective: 'REPLACE',
+          ContentType: 'application/octet-stream',
+          Metadata: { 'ctxpack-bound-at': new Date().toISOString() },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isNoSuchKey(err)) return false;
+      throw this.unavailable('write to', err, hash);
     }
   }
 
@@ -246,9 +280,16 @@ export class S3PackStore implements PackStore {
     const { sdk, client } = await this.connectOrFail(action);
     try {
       const out = await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      // The size the store recorded bounds the read: an object over the pack limit is refused
+      // before its body is read (bounded-read.ts).
+      if ((out.ContentLength ?? 0) > INPUT_LIMITS.pack) {
+        out.Body?.transformToWebStream().cancel().catch(() => {});
+        throw inputRejected(`store object ${key.slice(key.lastIndexOf('/') + 1, key.lastIndexOf('/') + 13)}`, 'too-large', INPUT_LIMITS.pack);
+      }
       // Inside the try: the body streams after the headers, and can fail (reset, timeout) on its own.
       return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
     } catch (err) {
+      if (err instanceof PackInputRejected) throw err;
       if (isNoSuchKey(err)) return undefined;
       throw this.unavailable(action, err);
     }

@@ -35,8 +35,8 @@ export interface StoredEntry {
 export interface PackStore {
   readonly kind: 'file' | 's3';
   /**
-   * Stores bytes under sha256(bytes). Idempotent: storing the same bytes again is a no-op
-   * (`created: false`). Atomic: a reader never sees a partial artifact, and a failed write leaves
+   * Stores bytes under sha256(bytes). Idempotent: storing the same bytes again writes nothing
+   * (`created: false`) but refreshes the artifact's age, as {@link touch} does. Atomic: a reader never sees a partial artifact, and a failed write leaves
    * nothing behind (`PackStoreUnavailable`).
    */
   put(bytes: Uint8Array): Promise<StoredArtifact>;
@@ -49,6 +49,11 @@ export interface PackStore {
   has(hash: string): Promise<boolean>;
   /** Every stored artifact with its size and modification time (for garbage collection). */
   list(): AsyncIterable<StoredEntry>;
+  /**
+   * Marks an artifact as just used (its age for gc starts over); false when it is not there. Called
+   * when a job binds a pack, and by `put` when the bytes were already stored.
+   */
+  touch(hash: string): Promise<boolean>;
   /** Removes an artifact; false when it was not there. */
   delete(hash: string): Promise<boolean>;
   /** The history-safe reference for `hash`. */

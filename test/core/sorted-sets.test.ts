@@ -34,13 +34,15 @@ describe('set-like arrays (property)', () => {
     );
   });
 
-  it('reject duplicate keys with a message naming the key', () => {
+  it('reject duplicate keys with a message naming the rule and the position, never the key (#14)', () => {
     const hash = `sha256:${'a'.repeat(64)}`;
     const result = Sources.safeParse([
       { source_id: 'file:a.txt', source_hash: hash },
       { source_id: 'file:a.txt', source_hash: hash },
     ]);
     expect(result.success).toBe(false);
-    expect(result.error?.issues[0]?.message).toMatch(/duplicate source_id "file:a.txt"/);
+    expect(result.error?.issues[0]?.message).toMatch(/duplicate source_id \(rule duplicate\)/);
+    expect(result.error?.issues[0]?.path).toEqual([1]);
+    expect(result.error?.issues[0]?.message).not.toContain('a.txt');
   });
 });

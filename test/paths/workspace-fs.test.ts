@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PackPathRejected, PackSourceMissing } from '../../shared/errors.js';
+import { PackInputRejected, PackPathRejected, PackSourceMissing } from '../../shared/errors.js';
 import { Workspace } from '../../shared/workspace-fs.js';
 
 const run = promisify(execFile);
@@ -96,8 +96,8 @@ describe('Workspace.resolve: symlinks', () => {
     const error = await failure(ws.resolve(rel, field));
     expect(error).toBeInstanceOf(PackPathRejected);
     const rejected = error as PackPathRejected;
-    expect(rejected.details).toMatchObject({ rule: 'symlink-escape', field, path: rel });
-    expect(rejected.message).toBe(`${field}: ${JSON.stringify(rel)} goes through a symlink that leads outside the workspace (rule symlink-escape)`);
+    expect(rejected.details).toEqual({ rule: 'symlink-escape', field });
+    expect(rejected.message).toBe(`${field}: the path goes through a symlink that leads outside the workspace (rule symlink-escape)`);
     expect(rejected.message).not.toContain(parent);
     await expect(ws.readBytes(rel, field)).rejects.toBeInstanceOf(PackPathRejected);
     await expect(ws.hashFile(rel, field)).rejects.toBeInstanceOf(PackPathRejected);
@@ -113,13 +113,14 @@ describe('Workspace.resolve: symlinks', () => {
     expect((await ws.readBytes(rel, 'f')).toString()).toBe('export const a = 1;\n');
   });
 
-  it('reports a missing file as PackSourceMissing naming the field, the path and a fix', async () => {
+  it('reports a missing file as PackSourceMissing naming the field and a fix, never the path (#14)', async () => {
     const error = await failure(ws.resolve('src/missing.ts', 'work_unit.required_files[1]'));
     expect(error).toBeInstanceOf(PackSourceMissing);
     const missing = error as PackSourceMissing;
-    expect(missing.message).toBe('work_unit.required_files[1]: "src/missing.ts" does not exist in the workspace');
-    expect(missing.fix).toContain('src/missing.ts');
-    expect(missing.details).toMatchObject({ field: 'work_unit.required_files[1]', path: 'src/missing.ts' });
+    expect(missing.message).toBe('work_unit.required_files[1]: the file it names does not exist in the workspace');
+    expect(missing.fix).toContain('work_unit.required_files[1]');
+    expect(JSON.stringify([missing.message, missing.fix, missing.details])).not.toContain('missing.ts');
+    expect(missing.details).toMatchObject({ field: 'work_unit.required_files[1]' });
   });
 
   it('reports a dangling symlink that points inside as missing, not as an escape', async () => {
@@ -167,14 +168,14 @@ describe('Workspace reads', () => {
 
   it('refuses a directory as not a regular file', async () => {
     const error = await failure(ws.readBytes('src', 'codex[0]'));
-    expect(error).toBeInstanceOf(PackSourceMissing);
-    expect((error as Error).message).toBe('codex[0]: "src" is not a regular file');
+    expect(error).toBeInstanceOf(PackInputRejected);
+    expect((error as Error).message).toBe('codex[0] is not a regular file (a FIFO, device, socket or directory) (rule not-regular-file)');
   });
 
   it('refuses a FIFO without blocking on it', async () => {
     await run('mkfifo', [path.join(root, 'data/pipe')]);
-    await expect(ws.readBytes('data/pipe', 'f')).rejects.toBeInstanceOf(PackSourceMissing);
-    await expect(ws.hashFile('data/pipe', 'f')).rejects.toBeInstanceOf(PackSourceMissing);
+    await expect(ws.readBytes('data/pipe', 'f')).rejects.toBeInstanceOf(PackInputRejected);
+    await expect(ws.hashFile('data/pipe', 'f')).rejects.toBeInstanceOf(PackInputRejected);
   });
 });
 

@@ -114,6 +114,43 @@ export const FAKE = {
   truncatedBody: pemBody('truncated', 3),
 };
 
+const LOWER_UPPER = LOWER + UPPER;
+const BECH32 = 'QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L';
+/** One fake per format added in redactor 1.4.0, each joined to its prefix at test time. */
+export const NEW_FORMAT_SECRETS = {
+  huggingface: ['hf', '_', fake('hf', 34, LOWER_UPPER)].join(''),
+  huggingfaceOrg: ['api_org', '_', fake('hf-org', 34, LOWER_UPPER)].join(''),
+  pypi: ['pypi-', 'AgEIcHlwaS5vcmc', fake('pypi', 70, BASE64URL)].join(''),
+  digitalocean: ['dop_v1', '_', fake('do', 64, HEX)].join(''),
+  pulumi: ['pul', '-', fake('pulumi', 40, HEX)].join(''),
+  vault: ['hvs', '.', fake('vault', 90, ALNUM)].join(''),
+  age: ['AGE-SECRET-KEY-', '1', fake('age', 58, BECH32)].join(''),
+  databricks: ['dapi', fake('databricks', 32, HEX)].join(''),
+  rubygems: ['rubygems', '_', fake('rubygems', 48, HEX)].join(''),
+  postman: ['PMAK', '-', fake('pm1', 24, HEX), '-', fake('pm2', 34, HEX)].join(''),
+  grafanaSa: ['glsa', '_', fake('glsa', 32, ALNUM), '_', fake('glsa-crc', 8, HEX)].join(''),
+  grafanaCloud: ['glc', '_', fake('glc', 60, ALNUM)].join(''),
+  sentry: ['sntrys', '_', fake('sentry', 80, ALNUM)].join(''),
+  doppler: ['dp.pt', '.', fake('doppler', 43, ALNUM)].join(''),
+};
+const N = NEW_FORMAT_SECRETS;
+const NEW_FORMATS: readonly PositiveCase[] = [
+  { name: 'a Hugging Face access token', text: `HF_TOKEN=${N.huggingface}`, secrets: [N.huggingface], rule: 'huggingface-token' },
+  { name: 'a Hugging Face organisation token', text: `login with ${N.huggingfaceOrg}`, secrets: [N.huggingfaceOrg], rule: 'huggingface-token' },
+  { name: 'a PyPI upload token', text: `password = ${N.pypi}`, secrets: [N.pypi], rule: 'pypi-token' },
+  { name: 'a DigitalOcean token', text: `doctl auth init -t ${N.digitalocean}`, secrets: [N.digitalocean], rule: 'digitalocean-token' },
+  { name: 'a Pulumi access token', text: `PULUMI=${N.pulumi}`, secrets: [N.pulumi], rule: 'pulumi-token' },
+  { name: 'a HashiCorp Vault token', text: `vault login ${N.vault}`, secrets: [N.vault], rule: 'hashicorp-vault-token' },
+  { name: 'an age secret key', text: `# key\n${N.age}\n`, secrets: [N.age], rule: 'age-secret-key' },
+  { name: 'a Databricks token', text: `host + ${N.databricks}`, secrets: [N.databricks], rule: 'databricks-token' },
+  { name: 'a RubyGems API key', text: `:rubygems_api_key: ${N.rubygems}`, secrets: [N.rubygems.slice('rubygems_'.length)], rule: 'rubygems-token' },
+  { name: 'a Postman API key', text: `X-Api-Key: ${N.postman}`, secrets: [N.postman], rule: 'postman-api-key' },
+  { name: 'a Grafana service-account token', text: `grafana ${N.grafanaSa}`, secrets: [N.grafanaSa], rule: 'grafana-token' },
+  { name: 'a Grafana Cloud token', text: `cloud ${N.grafanaCloud}`, secrets: [N.grafanaCloud], rule: 'grafana-token' },
+  { name: 'a Sentry organisation token', text: `SENTRY=${N.sentry}`, secrets: [N.sentry], rule: 'sentry-token' },
+  { name: 'a Doppler token', text: `doppler ${N.doppler}`, secrets: [N.doppler], rule: 'doppler-token' },
+];
+
 export interface PositiveCase {
   /** What the case is, for the test name: "redacts <name>". */
   readonly name: string;
@@ -194,6 +231,8 @@ export const POSITIVES: readonly PositiveCase[] = [
   { name: 'an access token in a query string', text: `GET https://api.example.invalid/v1/items?limit=10&access_token=${FAKE.queryToken}&x=1`, secrets: [FAKE.queryToken], rule: 'generic-high-entropy' },
   { name: 'an opaque bearer token', text: `curl -H "Authorization: Bearer ${FAKE.bearerOpaque}" https://api.example.invalid`, secrets: [FAKE.bearerOpaque], rule: 'authorization-header' },
   { name: 'a basic-auth header', text: `Authorization: Basic ${FAKE.basicHeader}`, secrets: [FAKE.basicHeader], rule: 'authorization-header' },
+  // Redactor 1.4.0 (#14): prefixed formats from gitleaks' and secretlint's rule lists.
+  ...NEW_FORMATS,
 ];
 
 /** Text that looks secret-adjacent but is not: must come back unchanged, with no findings. */

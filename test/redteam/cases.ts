@@ -3,7 +3,8 @@
  * scripted provider (injection.test.ts) and the HTTP-faked providers (http-providers.test.ts): the
  * same cases, whatever carries them, must end denied with the same rule and change nothing.
  */
-import { readFile, symlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { lstat, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'vitest';
 import type { ToolCallRecord } from '../../activities/types.js';
@@ -59,6 +60,31 @@ export async function snapshot(dir: string, rel: string | undefined): Promise<st
   return readFile(path.join(dir, rel), 'utf8').catch(() => null);
 }
 
+/** Folders the system itself writes during an invocation (the pack store, the hash cache). */
+const SYSTEM_WRITES = ['workspace/.ctxpack/store', 'workspace/.ctxpack/cache'];
+
+/**
+ * Every entry under `root` (the workspace's temp parent: the workspace and what sits next to it) with
+ * its type and content hash, symlinks by target, skipping only what the system writes itself.
+ */
+export async function treeSnapshot(root: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const walk = async (rel: string): Promise<void> => {
+    for (const name of (await readdir(path.join(root, rel))).sort()) {
+      const child = rel ? `${rel}/${name}` : name;
+      if (SYSTEM_WRITES.some((skip) => child === skip || child.startsWith(`${skip}/`))) continue;
+      const info = await lstat(path.join(root, child));
+      if (info.isSymbolicLink()) out.set(child, `link:${await readlink(path.join(root, child))}`);
+      else if (info.isDirectory()) {
+        out.set(child, 'dir');
+        await walk(child);
+      } else out.set(child, `file:${createHash('sha256').update(await readFile(path.join(root, child))).digest('hex')}`);
+    }
+  };
+  await walk('');
+  return out;
+}
+
 /**
  * Runs one hostile case through `invoke` (which prepares the workspace with the callback it is given,
  * then invokes a model answering `testCase.call`) and checks the outcome every carrier must give:
@@ -69,13 +95,25 @@ export async function expectDenied(
   invoke: (prepare: (dir: string) => Promise<void>) => Promise<{ setup: { dir: string }; result: { tool_calls: readonly ToolCallRecord[] } }>,
 ): Promise<void> {
   let before: string | null = null;
+  let tree = new Map<string, string>();
+  // Where a path escaping the workspace would land (resolved from the workspace root): it must not appear.
+  let escapeTarget: string | undefined;
+  let escapeExisted = false;
   const { setup, result } = await invoke(async (dir) => {
     await testCase.prepare?.(dir);
     before = await snapshot(dir, testCase.untouched);
+    tree = await treeSnapshot(path.dirname(dir));
+    if (testCase.call.path && !testCase.call.path.includes('\u0000')) {
+      escapeTarget = path.resolve(dir, testCase.call.path.replace(/\\/g, '/'));
+      escapeExisted = await lstat(escapeTarget).then(() => true, () => false);
+    }
   });
   expect(result.tool_calls).toEqual([
     { tool: testCase.call.tool, ...(testCase.call.path !== undefined ? { path: testCase.call.path } : {}), allowed: false, rule: testCase.rule },
   ]);
   expect(await snapshot(setup.dir, testCase.untouched)).toBe(before);
   if (testCase.prepare) expect(await readFile(path.join(path.dirname(setup.dir), 'outside.js'), 'utf8')).toBe('original');
+  // Nothing at all changed in the workspace or next to it (only the store and the cache may be written).
+  expect(Object.fromEntries(await treeSnapshot(path.dirname(setup.dir)))).toEqual(Object.fromEntries(tree));
+  if (escapeTarget && !escapeExisted) expect(await lstat(escapeTarget).then(() => true, () => false), `${escapeTarget} was created`).toBe(false);
 }

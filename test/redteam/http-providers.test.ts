@@ -56,7 +56,9 @@ async function invokeWith(label: string, provider: WireProvider, reply: Reply, p
 
 /** The request carried the task, but no secret (planted or key) and no host path. */
 function expectClean(request: RecordedRequest, dir: string): void {
-  expect(request.body).toContain('Task: micro-task MT-7.1');
+  // The micro-task id travels inside the data block only, never in the task line (#14).
+  expect(request.body).toContain('\\"id\\": \\"MT-7.1\\"');
+  expect(request.body).not.toContain('Task: micro-task MT-7.1');
   expect(request.body).toContain('The deploy token is [REDACTED:');
   expect(request.body).not.toContain(PLANTED_SECRET);
   expect(request.body).not.toContain(FAKE_ANTHROPIC_KEY);

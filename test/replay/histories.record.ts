@@ -4,12 +4,13 @@ import { fileURLToPath } from 'node:url';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { expect, it } from 'vitest';
-import { requestModelSwap } from '../../workflows/governed-job.js';
-import { BIG, GATED_PASSING_SCRIPT, TINY, addFact, jobInput, openGate, runWorker, setupJob, startJob, swap, waitForState, writeScript } from '../support/governed.js';
+import { packState, requestModelSwap } from '../../workflows/governed-job.js';
+import { testTemporal } from '../support/temporal.js';
+import { BIG, CLOUD, GATED_PASSING_SCRIPT, TINY, addFact, jobInput, openGate, runWorker, setupJob, startJob, swap, waitForState, writeScript } from '../support/governed.js';
 
 const FIXTURES = new URL('../fixtures/histories/', import.meta.url);
 
-async function save(name: string, handle: Awaited<ReturnType<typeof startJob>>): Promise<void> {
+async function save(name: string, handle: { fetchHistory: Awaited<ReturnType<typeof startJob>>['fetchHistory'] }): Promise<void> {
   const history = await handle.fetchHistory();
   // Stack traces of untyped failures name files on this machine: fixtures must stay portable.
   const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -52,4 +53,37 @@ it('records a job with a rejected swap', async () => {
     await handle.result();
   });
   await save('job-with-rejected-swap', handle);
+});
+
+it('records the first run of a job that continues as new', async () => {
+  const setup = await setupJob('rec-can');
+  await writeScript(setup.dir, GATED_PASSING_SCRIPT);
+  const handle = await startJob(setup, jobInput(BIG, { micro_tasks_per_run: 1 }));
+  const firstRunId = (await handle.describe()).runId;
+  await runWorker(setup, async () => {
+    await waitForState(handle, (s) => s.binding !== null && s.status === 'running');
+    expect((await handle.executeUpdate(requestModelSwap, { args: [swap(TINY, { request_id: 'rec-can-1' })] })).decision).toBe('reused');
+    await openGate(setup.dir);
+    await handle.result();
+  });
+  const firstRun = (await testTemporal()).client.workflow.getHandle(setup.workflowId, firstRunId);
+  expect((await firstRun.fetchHistory()).events?.some((e) => e.workflowExecutionContinuedAsNewEventAttributes)).toBe(true);
+  await save('job-with-continue-as-new', firstRun);
+});
+
+it('records a job with a consented cloud call', async () => {
+  const setup = await setupJob('rec-cloud');
+  await writeScript(setup.dir, GATED_PASSING_SCRIPT);
+  const handle = await startJob(setup, jobInput(TINY, { cloud_consent: true }));
+  await runWorker(setup, async () => {
+    await waitForState(handle, (s) => s.binding !== null && s.status === 'running');
+    await handle.executeUpdate(requestModelSwap, { args: [swap(CLOUD, { request_id: 'rec-cloud-1' })] });
+    await openGate(setup.dir);
+    await handle.result();
+    // MT-7.2 ran on the cloud rung: a model call went to the cloud provider.
+    const state = await handle.query(packState);
+    expect(state.location).toBe('cloud');
+    expect(state.invocations).toBeGreaterThanOrEqual(2);
+  });
+  await save('job-with-cloud-call', handle);
 });

@@ -13,8 +13,14 @@ function load(name: string) {
 }
 
 describe('replaying recorded governed-job histories with the current workflow code', () => {
-  it('has the recorded scenarios: swaps, an escalation, a rejected swap', () => {
-    expect(fixtures).toEqual(['job-with-escalation.json', 'job-with-rejected-swap.json', 'job-with-swaps.json']);
+  it('has the recorded scenarios: swaps, an escalation, a rejected swap, continue-as-new, a cloud call', () => {
+    expect(fixtures).toEqual([
+      'job-with-cloud-call.json',
+      'job-with-continue-as-new.json',
+      'job-with-escalation.json',
+      'job-with-rejected-swap.json',
+      'job-with-swaps.json',
+    ]);
   });
 
   for (const name of fixtures) {

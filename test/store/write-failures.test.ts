@@ -3,8 +3,8 @@
  *
  * - ENOTDIR: the store root's parent is a FILE. Works for every user, everywhere.
  * - EACCES: the store (or one fan-out directory) is chmod 0o555. Root ignores mode bits, so when the
- *   tests run as root (they do in CI containers) the put runs in a child process with uid/gid 65534
- *   (nobody); as a normal user it runs in-process.
+ *   tests run as root (they do in CI containers) the put runs in a child process that drops to
+ *   uid/gid 65534 (nobody) after loading its modules; as a normal user it runs in-process.
  * - ENOSPC and EROFS: a tiny tmpfs (64 KiB) is mounted for the store, then filled past its size, or
  *   remounted read-only. Needs `mount` privileges (root, as on every machine of this project): where
  *   mounting fails these tests fail, saying so, rather than skip and check nothing.
@@ -65,8 +65,13 @@ async function putUnprivileged(storeRoot: string, text: string): Promise<PutOutc
       return { name: e.name, message: e.message, fix: e.fix, details: { ...e.details } };
     }
   }
+  // The child starts as root, loads tsx and the store module, and only then drops to nobody: a
+  // checkout under a private (0700) directory cannot be read by nobody, so loading as nobody would fail.
   const script = `
     import { FilePackStore } from ${JSON.stringify(path.join(REPO, 'shared/store/file-store.ts'))};
+    process.setgroups([]);
+    process.setgid(65534);
+    process.setuid(65534);
     try {
       await new FilePackStore(process.argv[1]).put(new TextEncoder().encode(process.argv[2]));
       console.log(JSON.stringify('stored'));
@@ -75,8 +80,6 @@ async function putUnprivileged(storeRoot: string, text: string): Promise<PutOutc
     }`;
   const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, storeRoot, text], {
     cwd: REPO,
-    uid: 65534,
-    gid: 65534,
   });
   return JSON.parse(stdout) as PutOutcome | 'stored';
 }

@@ -23,7 +23,13 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'ctxpack-test-'));
+  // Every temp folder of the run (workspace copies, stores, servers, child processes') goes under one
+  // folder, removed at the end: test workers and their children inherit TMPDIR, so os.tmpdir() in
+  // any of them points here, and nothing is left behind in the system temp dir.
+  const runTmp = await mkdtemp(path.join(tmpdir(), 'ctxpack-run-'));
+  const previousTmp = process.env['TMPDIR'];
+  process.env['TMPDIR'] = runTmp;
+  const dir = await mkdtemp(path.join(runTmp, 'ctxpack-test-'));
   const server = await startDevServer({ dbFilename: path.join(dir, 'temporal.db') });
   try {
     const bundle = await bundleWorkflowCode({
@@ -39,11 +45,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('workflowBundlePath', bundlePath);
   } catch (err) {
     await server.stop();
+    await rm(runTmp, { recursive: true, force: true, maxRetries: 5 });
     throw err;
   }
   return async () => {
     await server.stop();
-    await rm(dir, { recursive: true, force: true });
+    if (previousTmp === undefined) delete process.env['TMPDIR'];
+    else process.env['TMPDIR'] = previousTmp;
+    // Some tests make files read-only or mount on them; chmod is not needed for root, and a
+    // leftover mount point is unmounted by its test's own afterAll before this runs.
+    await rm(runTmp, { recursive: true, force: true, maxRetries: 5 });
   };
 }
 

@@ -144,9 +144,12 @@ function demo(): ScriptFile {
   return demoScript;
 }
 
-/** The micro-task a rendered request is about, read from its task line. */
+/**
+ * The micro-task a rendered request is about, read from the data block's `micro_task.id` (ids are
+ * rendered inside the data block only). The body is JSON, so the block's own JSON is escaped in it.
+ */
 export function microTaskOf(request: RecordedRequest): string {
-  const match = /Task: micro-task (\S+) of work packet/.exec(request.body);
+  const match = /\\"micro_task\\": \{\\n *\\"id\\": \\"([A-Za-z0-9._:-]+)\\"/.exec(request.body);
   if (!match?.[1]) throw new Error(`request to ${request.path} names no micro-task`);
   return match[1];
 }

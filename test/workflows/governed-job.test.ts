@@ -165,6 +165,16 @@ describe('the governed job', () => {
   it('rejects invalid swap Updates in the validator, leaving nothing in history', async () => {
     const setup = await setupJob('reject');
     await writeScript(setup.dir, GATED_PASSING_SCRIPT);
+    // The orchestrator lists a cloud model but forbids cloud: a swap to it must fail on the role's
+    // cloud check itself, not on the work-profile check before it (#14).
+    const orchestrator = path.join(setup.dir, '.ctxpack/roles/orchestrator.yaml');
+    await writeFile(
+      orchestrator,
+      (await readFile(orchestrator, 'utf8')).replace(
+        '    - { provider: local-large, model: big-coder-14b }',
+        '    - { provider: local-large, model: big-coder-14b }\n    - { provider: cloud-scripted, model: frontier-coder }',
+      ),
+    );
     const handle = await startJob(setup, jobInput(TINY));
     await runWorker(setup, async () => {
       await waitForState(handle, (s) => s.binding !== null && s.status === 'running');
@@ -175,7 +185,7 @@ describe('the governed job', () => {
         ['unknown role', swap({ ...BIG, role: 'reviewer' }), /unknown role "reviewer"/],
         ['model not in the work profile', swap({ ...BIG, model: 'gpt-9' }), /not in role "coder"'s work profile/],
         ['cloud without consent', swap(CLOUD), /no cloud consent/],
-        ['cloud for a role that forbids it', swap({ role: 'orchestrator', model: 'frontier-coder', provider: 'cloud-scripted' }), /not in role "orchestrator"'s work profile/],
+        ['cloud for a role that forbids it', swap({ role: 'orchestrator', model: 'frontier-coder', provider: 'cloud-scripted' }), /role "orchestrator" forbids cloud providers/],
         ['duplicate request id', swap(TINY, { request_id: 'used-once' }), /already used/],
         ['malformed request', { ...swap(TINY), reason: 'because' } as unknown as ReturnType<typeof swap>, /invalid swap request/],
       ];
