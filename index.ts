@@ -135,6 +135,7 @@ export {
   CtxPackError,
   ERROR_CODES,
   PackBudgetExceeded,
+  PackInputRejected,
   PackPathRejected,
   PackSchemaInvalid,
   PackSourceMissing,

@@ -13,7 +13,7 @@ export const PUBLIC_NAMES = [
   'ContextPacksPlugin', 'ContextPayload', 'CtxPackCloud', 'CtxPackError', 'CtxPackHash', 'CtxPackJob',
   'CtxPackModel', 'CtxPackProvider', 'CtxPackRole', 'DEFAULT_TASK_QUEUE', 'ERROR_CODES', 'FilePackStore',
   'FreshnessDecision', 'FreshnessPolicy', 'GovernanceMode', 'GovernedJobInput', 'LockSet', 'PackBinding',
-  'PackBudgetExceeded', 'PackPathRejected', 'PackSchemaInvalid', 'PackSourceMissing', 'PackStoreUnavailable',
+  'PackBudgetExceeded', 'PackInputRejected', 'PackPathRejected', 'PackSchemaInvalid', 'PackSourceMissing', 'PackStoreUnavailable',
   'ProviderEntry', 'ProviderError', 'ProviderRegistry', 'RoleContextPack', 'RoleDefinition',
   'RoleExecutionIdentity', 'S3PackStore', 'SearchAttributesMissing', 'Seat', 'Sha256Hash', 'SwapLogEntry',
   'SwapRequest', 'SwapResult', 'TemporalCliUnavailable', 'TemporalUnreachable', 'VerificationContract',
