@@ -10,7 +10,7 @@
 import { ContextPackProvenanceMissing } from '../errors.js';
 import { sha256, sha256Hex } from '../hash.js';
 import { assertWorkspacePath } from '../paths.js';
-import { brand, type SafeString } from '../sanitize/brand.js';
+import { brand } from '../sanitize/brand.js';
 import type { Sanitizer } from '../sanitize/index.js';
 import { ContextItemsFile } from '../schema/context-items.js';
 import { toSortedSet, type GovernanceMode, type Source } from '../schema/common.js';
@@ -32,15 +32,8 @@ import { CTXPACK_DIR, decodeUtf8, parseStructured } from './inputs.js';
 import { parseNotes } from './notes.js';
 import { trimToBudget, type ItemKind, type MergedItem, type RankedAnchor } from './trim.js';
 
-interface DraftItem {
-  kind: ItemKind;
-  text: SafeString;
-  refs: SourceRef[];
-  strength: 'hard' | 'soft';
-  localOnly: boolean;
-  /** Authored position, for cutting the last-authored first. */
-  rank: number;
-}
+/** An item before duplicates are merged: a {@link MergedItem} without its content-hash id. */
+type DraftItem = Omit<MergedItem, 'id'>;
 
 export interface PayloadBuild {
   readonly payload: ContextPayload;

@@ -39,7 +39,7 @@ describe('constrained tool calls', () => {
   });
 
   it('grammar mode sends the grammar and no tools, with max_tokens, and parses the call from the content', async () => {
-    server.answer(() => openaiAnswer({ text: '{"name": "write_file", "arguments": {"path": "src/a.js", "content": "x"}}', model: '/home/someone/models/gemma.gguf' }));
+    server.answer(() => openaiAnswer({ text: '{"name": "write_file", "arguments": {"path": "src/a.js", "content": "x"}}', model: '/srv/models/gemma.gguf' }));
     const response = await createProvider(entry('grammar')).complete({ ...requestFor({ allowedTools: ['read_file', 'write_file'] }), maxOutputTokens: 128 });
     const body = bodyOf(server.requests);
     expect(body).not.toHaveProperty('tools');
