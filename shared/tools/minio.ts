@@ -18,6 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { defaultToolsDir, isExecutable } from '../temporal/cli-resolver.js';
+import { withInstallLock } from './install-lock.js';
 import { freePort } from '../free-port.js';
 
 export { freePort };
@@ -146,42 +147,8 @@ async function cachedIfCurrent(toolsDir: string, log: (line: string) => void): P
  */
 async function buildOnce(toolsDir: string, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<MinioBinary> {
   await mkdir(path.join(toolsDir, 'bin'), { recursive: true });
-  const lock = path.join(toolsDir, 'minio-build.lock');
-  const deadline = Date.now() + BUILD_TIMEOUT_MS + 60_000;
-  for (;;) {
-    try {
-      await mkdir(lock);
-      await writeFile(path.join(lock, 'pid'), String(process.pid));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    // Someone else holds the lock: use their result, or take over when they died.
-    const done = await cachedIfCurrent(toolsDir, () => {});
-    if (done) return done;
-    const holder = Number(await readFile(path.join(lock, 'pid'), 'utf8').catch(() => 'NaN'));
-    if (!Number.isInteger(holder) || !isAlive(holder)) {
-      // A stale lock (its builder was killed); a pid file not yet written looks the same, so give
-      // a just-created lock a moment before removing it.
-      const age = Date.now() - (await stat(lock).then((s) => s.mtimeMs).catch(() => Date.now()));
-      if (age > 5_000) await rm(lock, { recursive: true, force: true });
-    }
-    if (Date.now() > deadline) {
-      throw new MinioUnavailable(
-        `gave up waiting for another process to build MinIO (lock ${lock})`,
-        'wait for the other build to finish, or remove the lock directory if no build is running',
-      );
-    }
-    log('another process is building MinIO; waiting for it');
-    await sleep(5_000);
-  }
-  try {
-    const again = await cachedIfCurrent(toolsDir, () => {});
-    if (again) return again;
-    return await build(toolsDir, env, log);
-  } finally {
-    await rm(lock, { recursive: true, force: true });
-  }
+  // The lock's holder may have finished the build while we waited: use its binary then.
+  return withInstallLock(toolsDir, 'minio-build', BUILD_TIMEOUT_MS + 60_000, log, async () => (await cachedIfCurrent(toolsDir, () => {})) ?? build(toolsDir, env, log));
 }
 
 /** Generous: a cold build downloads ~300 modules and compiles them on 2 cores. */
@@ -415,15 +382,6 @@ async function terminate(child: ChildProcess): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function stderrOf(err: unknown): string {
   return typeof err === 'object' && err !== null && 'stderr' in err && typeof err.stderr === 'string' ? err.stderr : '';
