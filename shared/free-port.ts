@@ -14,3 +14,18 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Starts a server on ports picked by {@link freePort}, trying again (three times in all) while
+ * `start` fails with an error `portTaken` recognises: another process can bind a port in the moment
+ * between our probe and the server's own bind.
+ */
+export async function startOnFreshPorts<T>(start: () => Promise<T>, portTaken: (err: unknown) => boolean): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt >= 3 || !portTaken(err)) throw err;
+    }
+  }
+}

@@ -12,7 +12,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { CtxPackError, TemporalUnreachable } from '../errors.js';
 import { searchAttributeFlags } from '../search-attributes.js';
-import { freePort } from '../free-port.js';
+import { freePort, startOnFreshPorts } from '../free-port.js';
 import { resolveTemporalCli, type TemporalCli } from './cli-resolver.js';
 
 export { freePort };
@@ -57,13 +57,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   // A port picked free a moment ago can be taken by another process before the server binds it;
   // with ports of our own choosing, that is worth two more tries on fresh ports.
   const ownPorts = options.port === undefined && (options.ui === false || options.uiPort === undefined);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startOnce(options);
-    } catch (err) {
-      if (!ownPorts || attempt >= 3 || !(err instanceof DevServerExited)) throw err;
-    }
-  }
+  return startOnFreshPorts(() => startOnce(options), (err) => ownPorts && err instanceof DevServerExited);
 }
 
 async function startOnce(options: DevServerOptions): Promise<DevServer> {

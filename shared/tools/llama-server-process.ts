@@ -3,7 +3,7 @@
  * bench), and reads the server's own token counts: `/tokenize`, `/apply-template`, `/v1/models`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { freePort } from '../free-port.js';
+import { freePort, startOnFreshPorts } from '../free-port.js';
 import { resolveLocalModel, type LocalModel, LocalModelUnavailable } from './llama-server.js';
 
 export interface StartLlamaServerOptions {
@@ -40,17 +40,7 @@ export interface RunningLlamaServer {
 
 export async function startLlamaServer(options: StartLlamaServerOptions): Promise<RunningLlamaServer> {
   const local = options.local ?? (await resolveLocalModel());
-  let last: unknown;
-  // A free port can be taken between the probe and the server's bind: retry with a fresh one.
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      return await startOnce(local, options);
-    } catch (err) {
-      last = err;
-      if (!(err instanceof PortTaken)) throw err;
-    }
-  }
-  throw last;
+  return startOnFreshPorts(() => startOnce(local, options), (err) => err instanceof PortTaken);
 }
 
 class PortTaken extends Error {}

@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { defaultToolsDir, isExecutable } from '../temporal/cli-resolver.js';
 import { withInstallLock } from './install-lock.js';
-import { freePort } from '../free-port.js';
+import { freePort, startOnFreshPorts } from '../free-port.js';
 
 export { freePort };
 
@@ -262,17 +262,7 @@ export interface RunningMinio {
 export async function startMinio(options: StartMinioOptions): Promise<RunningMinio> {
   const binary = options.binary ?? (await resolveMinio(options.log ? { log: options.log } : {}));
   await mkdir(options.dataDir, { recursive: true });
-  let lastError: unknown;
-  // A free port can be taken between our probe and MinIO's bind: retry with fresh ports.
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      return await startOnce(binary, options);
-    } catch (err) {
-      lastError = err;
-      if (!(err instanceof PortTaken)) throw err;
-    }
-  }
-  throw lastError;
+  return startOnFreshPorts(() => startOnce(binary, options), (err) => err instanceof PortTaken);
 }
 
 class PortTaken extends Error {}
