@@ -72,7 +72,7 @@ export {
   CtxPackModel,
   CtxPackProvider,
   CtxPackRole,
-} from './shared/search-attributes.js';
+} from './shared/core/search-attributes.js';
 
 // --- Schemas: the single source of truth for packs, inputs and messages -------------------------
 export {
@@ -100,18 +100,18 @@ export {
   WorkspaceSettings,
   WorkUnitContextPack,
   WorkUnitDefinition,
-} from './shared/schema/index.js';
-export { jsonSchemas } from './shared/json-schema.js';
+} from './shared/core/schema/index.js';
+export { jsonSchemas } from './shared/core/json-schema.js';
 
 // --- The pack core: assemble, hash, store, verify, render, compare -------------------------------
-export { assembleAndStore, assemblePacks, seal, type AssembledPacks, type SealedPack, type StoredPacks } from './shared/assemble/index.js';
-export { canonicalBytes, canonicalJson } from './shared/canonical.js';
-export { hashCanonical, sha256, shortHash, type Sha256 } from './shared/hash.js';
-export { loadPack, loadRolePack, loadWorkUnitPack, verifyPackBytes } from './shared/pack-io.js';
-export { renderPacks, type Rendering } from './shared/render.js';
-export { diffPacks, type PackDiffEntry } from './shared/diff.js';
-export { decideFreshness, findStaleSources } from './shared/freshness.js';
-export { redactSecrets, type RedactionResult } from './shared/redact/index.js';
+export { assembleAndStore, assemblePacks, seal, type AssembledPacks, type SealedPack, type StoredPacks } from './shared/engine/assemble/index.js';
+export { canonicalBytes, canonicalJson } from './shared/core/canonical.js';
+export { hashCanonical, sha256, shortHash, type Sha256 } from './shared/engine/hash.js';
+export { loadPack, loadRolePack, loadWorkUnitPack, verifyPackBytes } from './shared/engine/pack-io.js';
+export { renderPacks, type Rendering } from './shared/engine/render.js';
+export { diffPacks, type PackDiffEntry } from './shared/core/diff.js';
+export { decideFreshness, findStaleSources } from './shared/engine/freshness.js';
+export { redactSecrets, type RedactionResult } from './shared/engine/redact/index.js';
 export {
   FilePackStore,
   openPackStore,
@@ -122,8 +122,8 @@ export {
   type S3PackStoreOptions,
   type S3StoreConfig,
   type StoreRef,
-} from './shared/store/index.js';
-export { Workspace } from './shared/workspace-fs.js';
+} from './shared/engine/store/index.js';
+export { Workspace } from './shared/engine/workspace-fs.js';
 
 // --- Failures: every error carries a stable `code` (the ApplicationFailure type) and a `fix` -----
 export {
@@ -144,4 +144,4 @@ export {
   TemporalCliUnavailable,
   TemporalUnreachable,
   type ErrorCode,
-} from './shared/errors.js';
+} from './shared/core/errors.js';

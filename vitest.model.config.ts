@@ -4,7 +4,7 @@ import base from './vitest.config.js';
 /**
  * `npm run test:model`: the suites against a real llama-server and a real model (Gemma 3 270M), on
  * the same real Temporal dev server as the main suite. The setup file finds or builds the model
- * server (shared/tools/llama-server.ts) and fails the run, loudly, when it cannot; CI builds it in an
+ * server (cli/tools/llama-server.ts) and fails the run, loudly, when it cannot; CI builds it in an
  * install step before, so the build stays out of the test timeouts.
  */
 export default defineConfig({

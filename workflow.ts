@@ -30,7 +30,7 @@ export {
   CtxPackModel,
   CtxPackProvider,
   CtxPackRole,
-} from './shared/search-attributes.js';
+} from './shared/core/search-attributes.js';
 export type {
   GovernedJobInput,
   GovernedJobParams,
@@ -40,4 +40,4 @@ export type {
   SwapLogEntry,
   SwapRequest,
   SwapResult,
-} from './shared/schema/governed-job.js';
+} from './shared/core/schema/governed-job.js';

@@ -2,16 +2,16 @@
  * Pack activities: describe the workspace, bind packs at job start, and rebuild-or-reuse them on a
  * swap. They return hashes, store refs, sizes and counts: never pack bodies, which stay in the store.
  */
-import { assembleAndStore, listRoleIds, loadProviderRegistry, loadRoleDefinition, loadWorkUnit, loadWorkspaceSettings, type StoredPacks } from '../shared/assemble/index.js';
-import type { WorkUnitPackOptions } from '../shared/assemble/index.js';
-import type { RequestFit } from '../shared/schema/providers.js';
-import { decideFreshness, findStaleSources } from '../shared/freshness.js';
-import { loadRolePack, loadWorkUnitPack } from '../shared/pack-io.js';
-import { droppedRestrictions } from '../shared/restrictions.js';
-import type { PackBinding, WorkspaceDescription } from '../shared/schema/governed-job.js';
-import type { FreshnessDecision } from '../shared/schema/freshness.js';
-import type { PackStore } from '../shared/store/index.js';
-import type { Workspace } from '../shared/workspace-fs.js';
+import { assembleAndStore, listRoleIds, loadProviderRegistry, loadRoleDefinition, loadWorkUnit, loadWorkspaceSettings, type StoredPacks } from '../shared/engine/assemble/index.js';
+import type { WorkUnitPackOptions } from '../shared/engine/assemble/index.js';
+import type { RequestFit } from '../shared/core/schema/providers.js';
+import { decideFreshness, findStaleSources } from '../shared/engine/freshness.js';
+import { loadRolePack, loadWorkUnitPack } from '../shared/engine/pack-io.js';
+import { droppedRestrictions } from '../shared/core/restrictions.js';
+import type { PackBinding, WorkspaceDescription } from '../shared/core/schema/governed-job.js';
+import type { FreshnessDecision } from '../shared/core/schema/freshness.js';
+import type { PackStore } from '../shared/engine/store/index.js';
+import type { Workspace } from '../shared/engine/workspace-fs.js';
 import type { ResolvedWorkspace } from './config.js';
 import { atBoundary, refusal } from './failures.js';
 import type { BindPacksInput, BindPacksResult, DescribeWorkspaceInput, SwapPacksInput, SwapPacksResult } from './types.js';

@@ -1,8 +1,8 @@
 /** How the worker maps workspace ids to directories and finds its pack store. */
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { openPackStore, type PackStore } from '../shared/store/index.js';
-import { Workspace } from '../shared/workspace-fs.js';
+import { openPackStore, type PackStore } from '../shared/engine/store/index.js';
+import { Workspace } from '../shared/engine/workspace-fs.js';
 
 export interface ContextPacksActivityOptions {
   /** Workspace id -> directory on this worker. History only ever names the id. */

@@ -6,7 +6,7 @@
  */
 import { Context, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { CtxPackError } from '../shared/errors.js';
+import { CtxPackError } from '../shared/core/errors.js';
 
 export function toFailure(err: unknown): unknown {
   if (err instanceof CtxPackError) {

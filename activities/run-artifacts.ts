@@ -11,13 +11,13 @@
  * Both are canonical JSON (the pack's canonical form) with a `kind`, checked on load like packs.
  */
 import { z } from 'zod';
-import { canonicalBytes } from '../shared/canonical.js';
-import { PackSchemaInvalid } from '../shared/errors.js';
-import type { Sha256 } from '../shared/hash.js';
-import { Sha256Hash } from '../shared/schema/common.js';
-import { parseOrThrow } from '../shared/schema/parse.js';
-import { ProviderEntry } from '../shared/schema/providers.js';
-import type { PackStore } from '../shared/store/index.js';
+import { canonicalBytes } from '../shared/core/canonical.js';
+import { PackSchemaInvalid } from '../shared/core/errors.js';
+import type { Sha256 } from '../shared/engine/hash.js';
+import { Sha256Hash } from '../shared/core/schema/common.js';
+import { parseOrThrow } from '../shared/core/schema/parse.js';
+import { ProviderEntry } from '../shared/core/schema/providers.js';
+import type { PackStore } from '../shared/engine/store/index.js';
 import { ScriptFile } from './providers/scripted.js';
 
 export const ProviderSnapshot = z.strictObject({

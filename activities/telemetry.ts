@@ -6,7 +6,7 @@
  * `OpenTelemetryPlugin` on the worker, these spans nest under the activity's span.
  */
 import { SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
-import type { ProviderEntry } from '../shared/schema/providers.js';
+import type { ProviderEntry } from '../shared/core/schema/providers.js';
 import type { ModelResponse } from './providers/model-provider.js';
 import type { InvokeModelInput } from './types.js';
 

@@ -2,7 +2,7 @@
  * The activity contract of the governed-job workflow. Workflow code imports these types only; the
  * implementations (Node: files, hashing, processes, providers) live beside this file.
  */
-import type { FreshnessDecision, FreshnessPolicy } from '../shared/schema/freshness.js';
+import type { FreshnessDecision, FreshnessPolicy } from '../shared/core/schema/freshness.js';
 import type {
   PackBinding,
   RoleExecutionIdentity,
@@ -10,7 +10,7 @@ import type {
   SwapRequest,
   SwapResult,
   WorkspaceDescription,
-} from '../shared/schema/governed-job.js';
+} from '../shared/core/schema/governed-job.js';
 
 export interface DescribeWorkspaceInput {
   readonly workspace_id: string;

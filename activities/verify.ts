@@ -5,9 +5,9 @@
  */
 import { execFile } from 'node:child_process';
 import { homedir } from 'node:os';
-import { loadWorkUnitPack } from '../shared/pack-io.js';
-import { rewriteHostPaths } from '../shared/paths.js';
-import { redactSecrets } from '../shared/redact/index.js';
+import { loadWorkUnitPack } from '../shared/engine/pack-io.js';
+import { rewriteHostPaths } from '../shared/core/paths.js';
+import { redactSecrets } from '../shared/engine/redact/index.js';
 import type { ResolvedWorkspace } from './config.js';
 import { atBoundary } from './failures.js';
 import type { VerifyInput, VerifyResult } from './types.js';

@@ -1,6 +1,6 @@
 /** A Temporal client for the operator commands, with an actionable error when the server is away. */
 import { Client, Connection, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import { JobStateUnavailable, TemporalUnreachable } from '../shared/errors.js';
+import { JobStateUnavailable, TemporalUnreachable } from '../shared/core/errors.js';
 import { packState, type PackState } from '../workflows/governed-job.js';
 import { temporalAddress, temporalConnectConfig, uiUrlFor } from './temporal-target.js';
 

@@ -5,7 +5,7 @@
  * invocation, the estimator's count next to the server's prompt_tokens, the prompt-cache hits and
  * the gated tool calls, then any escalation. Everything runs on loopback and is removed at the end.
  *
- * Needs the local model (built on first use: ~12-25 min; `node --import tsx shared/tools/llama-server.ts
+ * Needs the local model (built on first use: ~12-25 min; `node --import tsx cli/tools/llama-server.ts
  * --install` does it ahead) and the Temporal CLI (found or installed like `ctxpack dev`).
  */
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -14,11 +14,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { stringify, parse } from 'yaml';
-import { shortHash } from '../shared/hash.js';
-import { invocations, swaps } from '../shared/temporal/history-records.js';
-import { startDevServer } from '../shared/temporal/dev-server.js';
-import { startLlamaServer } from '../shared/tools/llama-server-process.js';
-import { LocalModelUnavailable, resolveLocalModel } from '../shared/tools/llama-server.js';
+import { shortHash } from '../shared/engine/hash.js';
+import { invocations, swaps } from './temporal/history-records.js';
+import { startDevServer } from './temporal/dev-server.js';
+import { startLlamaServer } from './tools/llama-server-process.js';
+import { LocalModelUnavailable, resolveLocalModel } from './tools/llama-server.js';
 import { DEFAULT_TASK_QUEUE, createContextPacksWorker } from '../workers/worker.js';
 import { governedJob, packState } from '../workflows/governed-job.js';
 

@@ -6,8 +6,8 @@
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { shortHash } from '../shared/hash.js';
-import { PACKAGE_ROOT } from '../shared/package-root.js';
+import { shortHash } from '../shared/engine/hash.js';
+import { PACKAGE_ROOT } from './tools/package-root.js';
 import { DEFAULT_TASK_QUEUE } from '../workers/worker.js';
 import { governedJob, packState, requestModelSwap, type PackState } from '../workflows/governed-job.js';
 import { workflowUrl } from './connect.js';

@@ -7,7 +7,7 @@
 import module from 'node:module';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { defaultToolsDir } from '../shared/tool-cache.js';
+import { defaultToolsDir } from './tools/tool-cache.js';
 import { COMMANDS } from './commands/index.js';
 import { ExitCode } from './exit-codes.js';
 import { reportError } from './output.js';

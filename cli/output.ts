@@ -1,5 +1,5 @@
 /** How every `ctxpack` command prints: human text by default, one stable JSON document with `--json`. */
-import { CtxPackError, TemporalCliUnavailable } from '../shared/errors.js';
+import { CtxPackError, TemporalCliUnavailable } from '../shared/core/errors.js';
 import { ExitCode } from './exit-codes.js';
 
 export function printJson(value: unknown): void {

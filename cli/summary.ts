@@ -1,5 +1,5 @@
 /** The compact operator summary of a governed job, for `ctxpack show` and the demo. */
-import { shortHash } from '../shared/hash.js';
+import { shortHash } from '../shared/engine/hash.js';
 import type { PackState } from '../workflows/governed-job.js';
 import { printTable } from './output.js';
 

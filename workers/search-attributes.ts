@@ -7,8 +7,8 @@
  */
 import { SearchAttributeType } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import { SearchAttributesMissing } from '../shared/errors.js';
-import { CTXPACK_SEARCH_ATTRIBUTES, cliTypeName } from '../shared/search-attributes.js';
+import { SearchAttributesMissing } from '../shared/core/errors.js';
+import { CTXPACK_SEARCH_ATTRIBUTES, cliTypeName } from '../shared/core/search-attributes.js';
 
 type OperatorService = temporal.api.operatorservice.v1.OperatorService;
 

@@ -12,7 +12,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { WORKSPACE_ACTIVITIES, type GovernedJobActivities } from '../activities/types.js';
-import { workspaceTaskQueue } from '../shared/schema/governed-job.js';
+import { workspaceTaskQueue } from '../shared/core/schema/governed-job.js';
 import { contextPacksPlugin, type ContextPacksPluginOptions } from './plugin.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 

@@ -8,8 +8,8 @@
  */
 import * as wf from '@temporalio/workflow';
 import type { GovernedJobActivities, InvokeModelResult, VerifyResult } from '../activities/types.js';
-import { ERROR_CODES } from '../shared/errors.js';
-import { CtxPackCloud, CtxPackHash, CtxPackJob, CtxPackModel, CtxPackProvider, CtxPackRole } from '../shared/search-attributes.js';
+import { ERROR_CODES } from '../shared/core/errors.js';
+import { CtxPackCloud, CtxPackHash, CtxPackJob, CtxPackModel, CtxPackProvider, CtxPackRole } from '../shared/core/search-attributes.js';
 import {
   GovernedJobInput,
   SwapRequest,
@@ -19,8 +19,8 @@ import {
   type SwapLogEntry,
   type SwapResult,
   type WorkspaceDescription,
-} from '../shared/schema/governed-job.js';
-import type { FreshnessDecision } from '../shared/schema/freshness.js';
+} from '../shared/core/schema/governed-job.js';
+import type { FreshnessDecision } from '../shared/core/schema/freshness.js';
 import { locationOf, nextRung, swapProblem, type SwapContext } from './swap-rules.js';
 
 // ---------------------------------------------------------------------------------------------

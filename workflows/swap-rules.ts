@@ -2,7 +2,7 @@
  * Swap validation and escalation choice: pure functions over what the workflow already knows, so
  * the Update validator can reject a bad request before anything reaches history.
  */
-import type { RoleSummary, Seat, SwapRequest, WorkspaceDescription } from '../shared/schema/governed-job.js';
+import type { RoleSummary, Seat, SwapRequest, WorkspaceDescription } from '../shared/core/schema/governed-job.js';
 
 export interface SwapContext {
   readonly description: WorkspaceDescription;

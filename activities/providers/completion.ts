@@ -18,7 +18,7 @@
  * states the format in its strict rules.
  */
 import { z } from 'zod';
-import type { RenderedMessage } from '../../shared/render.js';
+import type { RenderedMessage } from '../../shared/engine/render.js';
 import { ProviderError, type ModelProvider, type ModelRequest, type ModelResponse, type ToolCall } from './model-provider.js';
 import { decodeAnswer, endpoint, postJson, type AdapterConfig } from './http.js';
 import { answeringModel, bearerHeaders, OpenAIUsage, usageFrom } from './openai-format.js';

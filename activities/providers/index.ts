@@ -2,8 +2,8 @@
  * Builds the HTTP adapter for a provider registry entry. The scripted provider is not built here: it
  * reads its script from the workspace, which invoke-model.ts's factory already has open.
  */
-import { RESPONSE_RESERVE_TOKENS } from '../../shared/assemble/work-unit-pack.js';
-import type { ProviderEntry } from '../../shared/schema/providers.js';
+import { RESPONSE_RESERVE_TOKENS } from '../../shared/engine/assemble/work-unit-pack.js';
+import type { ProviderEntry } from '../../shared/core/schema/providers.js';
 import { AnthropicProvider } from './anthropic.js';
 import { CompletionProvider } from './completion.js';
 import type { AdapterConfig } from './http.js';

@@ -3,7 +3,7 @@
  * provider-neutral rendering and the pack's allowed tools, and answers with text, tool calls, token
  * usage and the provider's own model id. Adapters change only the wire format.
  */
-import type { RenderedMessage } from '../../shared/render.js';
+import type { RenderedMessage } from '../../shared/engine/render.js';
 
 export interface ToolCall {
   readonly tool: string;

@@ -11,7 +11,7 @@ import { answeringModel, bearerHeaders, OpenAIUsage, usageFrom } from './openai-
 import { parseConstrainedCall, toolCallGrammar, toolCallJsonSchema } from './constrained-tools.js';
 import { toolSchemasFor, toToolCall } from './tool-schemas.js';
 
-/** How tool calls are asked for: see `tool_calls` in shared/schema/providers.ts. */
+/** How tool calls are asked for: see `tool_calls` in shared/core/schema/providers.ts. */
 export type ToolCallMode = 'native' | 'grammar' | 'json_schema';
 
 /** The part of a Chat Completions answer this adapter reads; everything else is ignored. */

@@ -13,9 +13,9 @@
  */
 import { Context, heartbeat } from '@temporalio/activity';
 import { z } from 'zod';
-import { WorkspacePath } from '../../shared/schema/common.js';
-import { parseOrThrow } from '../../shared/schema/parse.js';
-import { countTokens } from '../../shared/tokens.js';
+import { WorkspacePath } from '../../shared/core/schema/common.js';
+import { parseOrThrow } from '../../shared/core/schema/parse.js';
+import { countTokens } from '../../shared/engine/tokens.js';
 import { ProviderError, type ModelProvider, type ModelRequest, type ModelResponse } from './model-provider.js';
 
 export const ScriptFile = z.strictObject({

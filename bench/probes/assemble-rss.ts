@@ -9,9 +9,9 @@
  * and assembles nothing: the process's own footprint.
  */
 import { parseArgs } from 'node:util';
-import { flushHashCache, hashCacheStats } from '../../shared/assemble/hash-cache.js';
-import { assemblePacks } from '../../shared/assemble/index.js';
-import { Workspace } from '../../shared/workspace-fs.js';
+import { flushHashCache, hashCacheStats } from '../../shared/engine/assemble/hash-cache.js';
+import { assemblePacks } from '../../shared/engine/assemble/index.js';
+import { Workspace } from '../../shared/engine/workspace-fs.js';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { idle: { type: 'boolean', default: false } } });
 const dir = positionals[0];

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { startDevServer, type DevServer } from '../../shared/temporal/dev-server.js';
+import { startDevServer, type DevServer } from '../../cli/temporal/dev-server.js';
 import type { BenchContext } from '../targets/types.js';
 import { EXAMPLE_WORKSPACE } from './scaled-workspace.js';
 

@@ -13,9 +13,9 @@
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { flushHashCache, forgetHashCache, HASH_CACHE_DIR, hashCacheStats, hashFilesCached } from '../../shared/assemble/hash-cache.js';
-import { assemblePacks, assemblyMemo } from '../../shared/assemble/index.js';
-import { Workspace } from '../../shared/workspace-fs.js';
+import { flushHashCache, forgetHashCache, HASH_CACHE_DIR, hashCacheStats, hashFilesCached } from '../../shared/engine/assemble/hash-cache.js';
+import { assemblePacks, assemblyMemo } from '../../shared/engine/assemble/index.js';
+import { Workspace } from '../../shared/engine/workspace-fs.js';
 import { scaledWorkspace } from '../support/fixture.js';
 import { rawReadHash } from '../support/raw-read-hash.js';
 import { WORK_UNIT } from '../support/scaled-workspace.js';

@@ -5,13 +5,13 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { assemblePacks } from '../../shared/assemble/index.js';
+import { assemblePacks } from '../../shared/engine/assemble/index.js';
 import stringify from 'fast-json-stable-stringify';
-import { assertCanonicalizable, canonicalBytes } from '../../shared/canonical.js';
-import { hashCanonical, sha256, sha256Hex } from '../../shared/hash.js';
-import { toSortedSet } from '../../shared/schema/common.js';
-import { WorkUnitContextPack } from '../../shared/schema/index.js';
-import { Workspace } from '../../shared/workspace-fs.js';
+import { assertCanonicalizable, canonicalBytes } from '../../shared/core/canonical.js';
+import { hashCanonical, sha256, sha256Hex } from '../../shared/engine/hash.js';
+import { toSortedSet } from '../../shared/core/schema/common.js';
+import { WorkUnitContextPack } from '../../shared/core/schema/index.js';
+import { Workspace } from '../../shared/engine/workspace-fs.js';
 import { copyExampleWorkspace, WORK_UNIT } from '../support/scaled-workspace.js';
 import { interleaved, mbPerSecond, median, round } from '../support/stats.js';
 import type { BenchContext, BenchResult, BenchTarget } from './types.js';

@@ -3,15 +3,15 @@
  * llama-server (-c 4096, one slot); per repeat a fresh server (a cold cache), then two invocations of
  * the same role pack on different micro-tasks: the second finds the prefix in the server's prompt
  * cache. Value: p50 latency of the second over p50 of the first, same run. Needs the local model
- * (`node --import tsx shared/tools/llama-server.ts --install`); without it the target fails, naming the fix.
+ * (`node --import tsx cli/tools/llama-server.ts --install`); without it the target fails, naming the fix.
  */
 import { performance } from 'node:perf_hooks';
 import { chatCompletionsBody } from '../../activities/providers/openai-compatible.js';
-import { assemblePacks } from '../../shared/assemble/index.js';
-import { renderPacks } from '../../shared/render.js';
-import { startLlamaServer } from '../../shared/tools/llama-server-process.js';
-import { resolveLocalModel } from '../../shared/tools/llama-server.js';
-import { Workspace } from '../../shared/workspace-fs.js';
+import { assemblePacks } from '../../shared/engine/assemble/index.js';
+import { renderPacks } from '../../shared/engine/render.js';
+import { startLlamaServer } from '../../cli/tools/llama-server-process.js';
+import { resolveLocalModel } from '../../cli/tools/llama-server.js';
+import { Workspace } from '../../shared/engine/workspace-fs.js';
 import { EXAMPLE_WORKSPACE } from '../support/scaled-workspace.js';
 import { median, round } from '../support/stats.js';
 import type { BenchContext, BenchResult, BenchTarget } from './types.js';

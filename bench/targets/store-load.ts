@@ -1,7 +1,7 @@
 /**
  * Pack store loads (issue #9's figures): `store.get` latency, p50 and p99, for the filesystem store and
  * for the S3 store on a real MinIO on loopback (built from Go modules into `.tools/`, see
- * shared/tools/minio.ts). Every load re-hashes the bytes, as in production. Two pack sizes: a typical
+ * test/tools/minio.ts). Every load re-hashes the bytes, as in production. Two pack sizes: a typical
  * work-unit pack (~8 KiB) and a large one (1 MiB).
  *
  * Target: an S3 load of a typical pack stays under 20 ms at p99 on loopback, so reading packs from the
@@ -11,9 +11,9 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { canonicalBytes } from '../../shared/canonical.js';
-import { FilePackStore, S3PackStore, type PackStore } from '../../shared/store/index.js';
-import { startMinio } from '../../shared/tools/minio.js';
+import { canonicalBytes } from '../../shared/core/canonical.js';
+import { FilePackStore, S3PackStore, type PackStore } from '../../shared/engine/store/index.js';
+import { startMinio } from '../../test/tools/minio.js';
 import { round } from '../support/stats.js';
 import type { BenchContext, BenchResult, BenchTarget } from './types.js';
 

@@ -4,9 +4,9 @@
  * would be 10x), and in under a second. The items are what assembly hands the trimmer: merged,
  * sanitized, ranked; the budget is the default 3,000 tokens, so almost everything is cut.
  */
-import { sha256Hex } from '../../shared/hash.js';
-import { trimToBudget, type MergedItem } from '../../shared/assemble/trim.js';
-import { brand } from '../../shared/sanitize/brand.js';
+import { sha256Hex } from '../../shared/engine/hash.js';
+import { trimToBudget, type MergedItem } from '../../shared/engine/assemble/trim.js';
+import { brand } from '../../shared/core/text/brand.js';
 import { median, round } from '../support/stats.js';
 import type { BenchTarget } from './types.js';
 

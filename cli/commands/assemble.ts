@@ -1,12 +1,12 @@
 /** `ctxpack assemble`: build, store and print a role pack and a work-unit pack. */
-import { INPUT_LIMITS, readBoundedFile } from '../../shared/bounded-read.js';
+import { INPUT_LIMITS, readBoundedFile } from '../../shared/engine/bounded-read.js';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { assembleAndStore, decodeUtf8, parseStructured, type WorkUnitRef } from '../../shared/assemble/index.js';
-import { CtxPackError, PackSourceMissing } from '../../shared/errors.js';
-import { shortHash } from '../../shared/hash.js';
-import { renderPacks } from '../../shared/render.js';
-import { Workspace } from '../../shared/workspace-fs.js';
+import { assembleAndStore, decodeUtf8, parseStructured, type WorkUnitRef } from '../../shared/engine/assemble/index.js';
+import { CtxPackError, PackSourceMissing } from '../../shared/core/errors.js';
+import { shortHash } from '../../shared/engine/hash.js';
+import { renderPacks } from '../../shared/engine/render.js';
+import { Workspace } from '../../shared/engine/workspace-fs.js';
 import { storeFor } from '../pack-args.js';
 import { printJson, printTable } from '../output.js';
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Command } from 'commander';
-import { startDevServer, type DevServer } from '../../shared/temporal/dev-server.js';
+import { startDevServer, type DevServer } from '../temporal/dev-server.js';
 import { createContextPacksWorker } from '../../workers/worker.js';
 import { DEMO_WORKSPACE_ID, prepareDemoWorkspace, runDemo } from '../demo.js';
 import { step } from '../progress.js';

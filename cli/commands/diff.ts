@@ -1,6 +1,6 @@
 /** `ctxpack diff`: what changed between two packs, field by field. */
 import type { Command } from 'commander';
-import { diffPacks } from '../../shared/diff.js';
+import { diffPacks } from '../../shared/core/diff.js';
 import { loadPackArg, storeFor } from '../pack-args.js';
 import { printJson } from '../output.js';
 

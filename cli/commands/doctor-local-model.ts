@@ -3,7 +3,7 @@
  * in the cache? Only looks, never installs (the build takes minutes), and is informational: the
  * local model is needed by the real-model tests and demo, not by ctxpack itself.
  */
-import { LocalModelUnavailable, resolveLocalModel } from '../../shared/tools/llama-server.js';
+import { LocalModelUnavailable, resolveLocalModel } from '../tools/llama-server.js';
 import { printTable, style } from '../output.js';
 
 export interface LocalModelReport {

@@ -2,10 +2,10 @@
 import { createRequire } from 'node:module';
 import { Connection } from '@temporalio/client';
 import type { Command } from 'commander';
-import { resolveTemporalCli, type TemporalCli } from '../../shared/temporal/cli-resolver.js';
-import { CtxPackError } from '../../shared/errors.js';
-import { sha256 } from '../../shared/hash.js';
-import { openPackStore, S3PackStore, type PackStore } from '../../shared/store/index.js';
+import { resolveTemporalCli, type TemporalCli } from '../temporal/cli-resolver.js';
+import { CtxPackError } from '../../shared/core/errors.js';
+import { sha256 } from '../../shared/engine/hash.js';
+import { openPackStore, S3PackStore, type PackStore } from '../../shared/engine/store/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { printJson, printTable, style } from '../output.js';
 import { temporalAddress, uiUrlFor } from '../temporal-target.js';

@@ -8,9 +8,9 @@
  * window (`--grace-minutes`, default 60) is removed.
  */
 import type { Command } from 'commander';
-import { GC_GRACE_MS, planGc } from '../../shared/gc.js';
-import { shortHash } from '../../shared/hash.js';
-import { referencedPackHashes } from '../../shared/temporal/history-records.js';
+import { GC_GRACE_MS, planGc } from '../../shared/engine/store/gc.js';
+import { shortHash } from '../../shared/engine/hash.js';
+import { referencedPackHashes } from '../temporal/history-records.js';
 import { connect } from '../connect.js';
 import { storeFor } from '../pack-args.js';
 import { printJson } from '../output.js';

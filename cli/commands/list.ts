@@ -1,6 +1,6 @@
 /** `ctxpack list`: governed jobs found through the plugin's search attributes. */
 import type { Command } from 'commander';
-import { shortHash } from '../../shared/hash.js';
+import { shortHash } from '../../shared/engine/hash.js';
 import { connect } from '../connect.js';
 import { printJson } from '../output.js';
 

@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { jsonSchemas } from '../../shared/json-schema.js';
+import { jsonSchemas } from '../../shared/core/json-schema.js';
 
 /** Adds the options and action of `ctxpack schema` to its (already named and described) command. */
 export function registerSchema(command: Command): void {

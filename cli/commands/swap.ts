@@ -2,9 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Command } from 'commander';
-import { CtxPackError } from '../../shared/errors.js';
-import { shortHash } from '../../shared/hash.js';
-import type { SwapRequest } from '../../shared/schema/governed-job.js';
+import { CtxPackError } from '../../shared/core/errors.js';
+import { shortHash } from '../../shared/engine/hash.js';
+import type { SwapRequest } from '../../shared/core/schema/governed-job.js';
 import { modelSwap, requestModelSwap } from '../../workflows/governed-job.js';
 import { connect } from '../connect.js';
 import { printJson, printTable } from '../output.js';

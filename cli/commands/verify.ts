@@ -3,9 +3,9 @@
  * also that the role pack it names is in the store, verifies, and is the role it claims.
  */
 import type { Command } from 'commander';
-import { ContextPackArtifactCorrupt, CtxPackError, PackSchemaInvalid } from '../../shared/errors.js';
-import { loadPack, type VerifiedPack } from '../../shared/pack-io.js';
-import type { PackStore } from '../../shared/store/index.js';
+import { ContextPackArtifactCorrupt, CtxPackError, PackSchemaInvalid } from '../../shared/core/errors.js';
+import { loadPack, type VerifiedPack } from '../../shared/engine/pack-io.js';
+import type { PackStore } from '../../shared/engine/store/index.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadPackArg, storeFor } from '../pack-args.js';
 import { printJson, printTable, style } from '../output.js';

@@ -9,8 +9,8 @@
 import path from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import type { Command } from 'commander';
-import { PackSchemaInvalid, PackStoreUnavailable } from '../../shared/errors.js';
-import { openPackStore } from '../../shared/store/index.js';
+import { PackSchemaInvalid, PackStoreUnavailable } from '../../shared/core/errors.js';
+import { openPackStore } from '../../shared/engine/store/index.js';
 import { createContextPacksWorkers, DEFAULT_TASK_QUEUE, runAll, type ServeMode } from '../../workers/worker.js';
 import type { SearchAttributePolicy } from '../../workers/search-attributes.js';
 import { installSdkLogger } from '../sdk-logs.js';

@@ -1,9 +1,9 @@
 import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { assembleAndStore } from '../../shared/assemble/index.js';
-import { FilePackStore } from '../../shared/store/index.js';
-import { Workspace } from '../../shared/workspace-fs.js';
+import { assembleAndStore } from '../../shared/engine/assemble/index.js';
+import { FilePackStore } from '../../shared/engine/store/index.js';
+import { Workspace } from '../../shared/engine/workspace-fs.js';
 import { BIG, GATED_PASSING_SCRIPT, bindSeat, jobInput, openGate, runWorker, setupJob, startJob, waitForState, writeScript } from '../support/governed.js';
 import { runCtxpack } from '../support/cli.js';
 import { WORK_UNIT } from '../support/workspace.js';

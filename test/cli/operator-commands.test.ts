@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { freePort } from '../../shared/temporal/dev-server.js';
+import { freePort } from '../../cli/temporal/dev-server.js';
 import { GATED_PASSING_SCRIPT, openGate, runWorker, setupJob, waitForState, writeScript } from '../support/governed.js';
 import { runCtxpack } from '../support/cli.js';
 import { testTemporal } from '../support/temporal.js';

@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { jsonSchemas } from '../../shared/json-schema.js';
+import { jsonSchemas } from '../../shared/core/json-schema.js';
 import { runCtxpack } from '../support/cli.js';
 import { copyExampleWorkspace, WORK_UNIT } from '../support/workspace.js';
 

@@ -2,7 +2,7 @@
 import { copyFile, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { canonicalBytes } from '../../shared/canonical.js';
+import { canonicalBytes } from '../../shared/core/canonical.js';
 import { runCtxpack } from '../support/cli.js';
 import { copyExampleWorkspace, WORK_UNIT } from '../support/workspace.js';
 

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { CTXPACK_SEARCH_ATTRIBUTES, searchAttributeFlags } from '../../shared/search-attributes.js';
+import { CTXPACK_SEARCH_ATTRIBUTES, searchAttributeFlags } from '../../shared/core/search-attributes.js';
 
 interface Service {
   image?: string;

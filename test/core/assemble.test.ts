@@ -4,19 +4,19 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { assembleAndStore, assemblePacks } from '../../shared/assemble/index.js';
-import { canonicalJson } from '../../shared/canonical.js';
+import { assembleAndStore, assemblePacks } from '../../shared/engine/assemble/index.js';
+import { canonicalJson } from '../../shared/core/canonical.js';
 import {
   ContextPackProvenanceMissing,
   PackBudgetExceeded,
   PackPathRejected,
   PackSchemaInvalid,
   PackSourceMissing,
-} from '../../shared/errors.js';
-import { sha256 } from '../../shared/hash.js';
-import { RoleContextPack, WorkUnitContextPack } from '../../shared/schema/index.js';
-import { FilePackStore } from '../../shared/store/index.js';
-import { Workspace } from '../../shared/workspace-fs.js';
+} from '../../shared/core/errors.js';
+import { sha256 } from '../../shared/engine/hash.js';
+import { RoleContextPack, WorkUnitContextPack } from '../../shared/core/schema/index.js';
+import { FilePackStore } from '../../shared/engine/store/index.js';
+import { Workspace } from '../../shared/engine/workspace-fs.js';
 import { CTXPACK_BIN } from '../support/cli.js';
 import { copyExampleWorkspace, EXAMPLE_WORKSPACE, WORK_UNIT } from '../support/workspace.js';
 

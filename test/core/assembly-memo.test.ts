@@ -6,9 +6,9 @@
 import { readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { assemblePacks, assemblyMemo } from '../../shared/assemble/index.js';
-import { PackSourceMissing } from '../../shared/errors.js';
-import { Workspace } from '../../shared/workspace-fs.js';
+import { assemblePacks, assemblyMemo } from '../../shared/engine/assemble/index.js';
+import { PackSourceMissing } from '../../shared/core/errors.js';
+import { Workspace } from '../../shared/engine/workspace-fs.js';
 import { copyExampleWorkspace, WORK_UNIT } from '../support/workspace.js';
 
 async function fresh(dir: string) {

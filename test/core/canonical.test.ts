@@ -2,9 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import stringify from 'fast-json-stable-stringify';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, referenceCanonicalJson } from '../../shared/canonical.js';
-import { PackSchemaInvalid } from '../../shared/errors.js';
-import { hashCanonical, sha256Hex } from '../../shared/hash.js';
+import { canonicalJson, referenceCanonicalJson } from '../../shared/core/canonical.js';
+import { PackSchemaInvalid } from '../../shared/core/errors.js';
+import { hashCanonical, sha256Hex } from '../../shared/engine/hash.js';
 
 const vectors = new URL('../fixtures/jcs/', import.meta.url);
 

@@ -1,9 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { assemblePacks } from '../../shared/assemble/index.js';
-import { diffPacks } from '../../shared/diff.js';
-import { Workspace } from '../../shared/workspace-fs.js';
+import { assemblePacks } from '../../shared/engine/assemble/index.js';
+import { diffPacks } from '../../shared/core/diff.js';
+import { Workspace } from '../../shared/engine/workspace-fs.js';
 import { copyExampleWorkspace, WORK_UNIT } from '../support/workspace.js';
 
 describe('pack diff', () => {

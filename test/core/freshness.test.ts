@@ -1,11 +1,11 @@
 import { appendFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { assemblePacks } from '../../shared/assemble/index.js';
-import { ContextPackRegenDenied, ContextPackRegenFailed, ContextPackStale, PackSchemaInvalid } from '../../shared/errors.js';
-import { decideFreshness, findStaleSources } from '../../shared/freshness.js';
-import type { Sha256 } from '../../shared/hash.js';
-import { Workspace } from '../../shared/workspace-fs.js';
+import { assemblePacks } from '../../shared/engine/assemble/index.js';
+import { ContextPackRegenDenied, ContextPackRegenFailed, ContextPackStale, PackSchemaInvalid } from '../../shared/core/errors.js';
+import { decideFreshness, findStaleSources } from '../../shared/engine/freshness.js';
+import type { Sha256 } from '../../shared/engine/hash.js';
+import { Workspace } from '../../shared/engine/workspace-fs.js';
 import { copyExampleWorkspace, WORK_UNIT } from '../support/workspace.js';
 
 const OTHER: Sha256 = `sha256:${'b'.repeat(64)}`;

@@ -14,9 +14,9 @@ import {
   hashCacheStats,
   hashFileCached,
   hashFilesCached,
-} from '../../shared/assemble/hash-cache.js';
-import { assemblePacks, assemblyMemo } from '../../shared/assemble/index.js';
-import { Workspace } from '../../shared/workspace-fs.js';
+} from '../../shared/engine/assemble/hash-cache.js';
+import { assemblePacks, assemblyMemo } from '../../shared/engine/assemble/index.js';
+import { Workspace } from '../../shared/engine/workspace-fs.js';
 import { copyExampleWorkspace, WORK_UNIT } from '../support/workspace.js';
 
 const run = promisify(execFile);

@@ -6,10 +6,10 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { assemblePacks } from '../../shared/assemble/index.js';
-import { hashCanonical } from '../../shared/hash.js';
-import { renderInvocation } from '../../shared/projection.js';
-import { Workspace } from '../../shared/workspace-fs.js';
+import { assemblePacks } from '../../shared/engine/assemble/index.js';
+import { hashCanonical } from '../../shared/engine/hash.js';
+import { renderInvocation } from '../../shared/engine/projection.js';
+import { Workspace } from '../../shared/engine/workspace-fs.js';
 import { POSITIVES } from '../redact/corpus.js';
 import { copyExampleWorkspace, WORK_UNIT } from '../support/workspace.js';
 

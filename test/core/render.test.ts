@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { assemblePacks } from '../../shared/assemble/index.js';
-import { DATA_CLOSE, renderPacks } from '../../shared/render.js';
-import { Workspace } from '../../shared/workspace-fs.js';
+import { assemblePacks } from '../../shared/engine/assemble/index.js';
+import { DATA_CLOSE, renderPacks } from '../../shared/engine/render.js';
+import { Workspace } from '../../shared/engine/workspace-fs.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { copyExampleWorkspace, EXAMPLE_WORKSPACE, WORK_UNIT } from '../support/workspace.js';

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { sortedSet, toSortedSet } from '../../shared/schema/common.js';
-import { Sources } from '../../shared/schema/index.js';
+import { sortedSet, toSortedSet } from '../../shared/core/schema/common.js';
+import { Sources } from '../../shared/core/schema/index.js';
 
 const item = fc.record({ key: fc.string({ unit: 'grapheme' }), value: fc.integer() });
 const Item = z.strictObject({ key: z.string(), value: z.number() });

@@ -2,11 +2,11 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { assemblePacks } from '../../shared/assemble/index.js';
-import { measurePayload, toPayload, trimToBudget } from '../../shared/assemble/trim.js';
-import { PackBudgetExceeded } from '../../shared/errors.js';
-import { brand } from '../../shared/sanitize/brand.js';
-import { Workspace } from '../../shared/workspace-fs.js';
+import { assemblePacks } from '../../shared/engine/assemble/index.js';
+import { measurePayload, toPayload, trimToBudget } from '../../shared/engine/assemble/trim.js';
+import { PackBudgetExceeded } from '../../shared/core/errors.js';
+import { brand } from '../../shared/core/text/brand.js';
+import { Workspace } from '../../shared/engine/workspace-fs.js';
 import { trimItems } from '../../bench/targets/trim-scale.js';
 import { copyExampleWorkspace, WORK_UNIT } from '../support/workspace.js';
 

@@ -8,11 +8,11 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { assembleAndStore } from '../../shared/assemble/index.js';
-import { CtxPackError } from '../../shared/errors.js';
-import { SwapRequest } from '../../shared/schema/governed-job.js';
-import { FilePackStore } from '../../shared/store/index.js';
-import { Workspace } from '../../shared/workspace-fs.js';
+import { assembleAndStore } from '../../shared/engine/assemble/index.js';
+import { CtxPackError } from '../../shared/core/errors.js';
+import { SwapRequest } from '../../shared/core/schema/governed-job.js';
+import { FilePackStore } from '../../shared/engine/store/index.js';
+import { Workspace } from '../../shared/engine/workspace-fs.js';
 import { swapProblem } from '../../workflows/swap-rules.js';
 import { copyExampleWorkspace, WORK_UNIT } from '../support/workspace.js';
 

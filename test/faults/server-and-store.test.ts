@@ -11,8 +11,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
 import { defaultProviderFactory } from '../../activities/invoke-model.js';
-import { freePort, startDevServer } from '../../shared/temporal/dev-server.js';
-import { invocations } from '../../shared/temporal/history-records.js';
+import { freePort, startDevServer } from '../../cli/temporal/dev-server.js';
+import { invocations } from '../../cli/temporal/history-records.js';
 import { governedJob, modelSwap, packState, requestModelSwap } from '../../workflows/governed-job.js';
 import { BIG, GATED_PASSING_SCRIPT, TINY, jobInput, openGate, runWorker, setupJob, startJob, swap, waitForState, writeScript } from '../support/governed.js';
 

@@ -6,8 +6,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { invocations, swaps } from '../../shared/temporal/history-records.js';
-import { FilePackStore } from '../../shared/store/index.js';
+import { invocations, swaps } from '../../cli/temporal/history-records.js';
+import { FilePackStore } from '../../shared/engine/store/index.js';
 import { packState, requestModelSwap } from '../../workflows/governed-job.js';
 import { BIG, GATED_PASSING_SCRIPT, TINY, jobInput, openGate, setupJob, startJob, swap, waitForRunningActivity, waitForState, writeScript } from '../support/governed.js';
 import { startWorkerProcess } from '../support/worker-process.js';

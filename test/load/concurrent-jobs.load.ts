@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { swaps as swapRecords } from '../../shared/temporal/history-records.js';
-import { FilePackStore } from '../../shared/store/index.js';
+import { swaps as swapRecords } from '../../cli/temporal/history-records.js';
+import { FilePackStore } from '../../shared/engine/store/index.js';
 import { requestModelSwap } from '../../workflows/governed-job.js';
 import { BIG, GATED_PASSING_SCRIPT, TINY, jobInput, openGate, setupJob, startJob, swap, waitForState, writeScript } from '../support/governed.js';
 import { withWorker } from '../support/temporal.js';

@@ -9,9 +9,9 @@ import { parseConstrainedCall, toolCallGrammar } from '../../activities/provider
 import { createProvider } from '../../activities/providers/index.js';
 import { toolSchemasFor } from '../../activities/providers/tool-schemas.js';
 import { gateToolCall } from '../../activities/tool-gate.js';
-import { assemblePacks } from '../../shared/assemble/index.js';
-import { Workspace } from '../../shared/workspace-fs.js';
-import type { ProviderEntry } from '../../shared/schema/providers.js';
+import { assemblePacks } from '../../shared/engine/assemble/index.js';
+import { Workspace } from '../../shared/engine/workspace-fs.js';
+import type { ProviderEntry } from '../../shared/core/schema/providers.js';
 import { EXAMPLE_WORKSPACE, WORK_UNIT } from '../support/workspace.js';
 import { GEMMA, useLlamaServers } from './support/real-model.js';
 

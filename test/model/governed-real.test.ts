@@ -13,10 +13,10 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadRunArtifact, ModelResponseRecord } from '../../activities/run-artifacts.js';
-import { canonicalBytes } from '../../shared/canonical.js';
-import { sha256 } from '../../shared/hash.js';
-import { openPackStore } from '../../shared/store/index.js';
-import { invocations } from '../../shared/temporal/history-records.js';
+import { canonicalBytes } from '../../shared/core/canonical.js';
+import { sha256 } from '../../shared/engine/hash.js';
+import { openPackStore } from '../../shared/engine/store/index.js';
+import { invocations } from '../../cli/temporal/history-records.js';
 import { runCtxpack } from '../support/cli.js';
 import { jobInput, runWorker, setupJob, startJob } from '../support/governed.js';
 import { GEMMA, GEMMA_FIT, REAL_SMALL, startRecordingProxy, useLlamaServers, useRealProviders } from './support/real-model.js';

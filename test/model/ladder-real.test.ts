@@ -8,7 +8,7 @@
  * writes fails verification: this test asserts the governance record, not the model's skill.
  */
 import { describe, expect, it } from 'vitest';
-import { invocations, swaps } from '../../shared/temporal/history-records.js';
+import { invocations, swaps } from '../../cli/temporal/history-records.js';
 import { packState } from '../../workflows/governed-job.js';
 import { jobInput, runWorker, setupJob, startJob } from '../support/governed.js';
 import { GEMMA_FIT, REAL_LARGE, REAL_SMALL, startRecordingProxy, useLlamaServers, useRealProviders } from './support/real-model.js';

@@ -9,8 +9,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WORK_UNIT } from '../support/workspace.js';
-import { loadWorkUnitPack } from '../../shared/pack-io.js';
-import { openPackStore } from '../../shared/store/index.js';
+import { loadWorkUnitPack } from '../../shared/engine/pack-io.js';
+import { openPackStore } from '../../shared/engine/store/index.js';
 import { addFact, bindSeat, invokeOnce, setupJob, WORKSPACE_ID } from '../support/governed.js';
 import { GEMMA_FIT, REAL_SMALL, startRecordingProxy, useLlamaServers, useRealProviders } from './support/real-model.js';
 

@@ -15,9 +15,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CTXPACK_SEARCH_ATTRIBUTES } from '../../shared/search-attributes.js';
-import { freePort } from '../../shared/free-port.js';
-import { resolveTemporalCli } from '../../shared/temporal/cli-resolver.js';
+import { CTXPACK_SEARCH_ATTRIBUTES } from '../../shared/core/search-attributes.js';
+import { freePort } from '../../cli/tools/free-port.js';
+import { resolveTemporalCli } from '../../cli/temporal/cli-resolver.js';
 import { PUBLIC_NAMES, WORKFLOW_NAMES } from './public-names.js';
 
 const run = promisify(execFile);

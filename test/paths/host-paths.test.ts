@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { rewriteHostPaths } from '../../shared/paths.js';
+import { rewriteHostPaths } from '../../shared/core/paths.js';
 
 const posix = { workspaceRoot: '/home/alice/projects/shop', home: '/home/alice' };
 const windows = { workspaceRoot: 'C:\\Users\\alice\\projects\\shop', home: 'C:\\Users\\alice' };

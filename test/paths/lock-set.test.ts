@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { lockDecision, matchesAny } from '../../shared/paths.js';
-import * as fsHelpers from '../../shared/workspace-fs.js';
+import { lockDecision, matchesAny } from '../../shared/core/paths.js';
+import * as fsHelpers from '../../shared/engine/workspace-fs.js';
 
 const lockSet = {
   write: ['src/**', 'test/**', 'docs/notes/*.md'],
@@ -61,7 +61,7 @@ describe('lockDecision', () => {
   });
 });
 
-describe('shared/paths.ts is pure', () => {
+describe('shared/core/paths.ts is pure', () => {
   it("bundles into workflow code with Temporal's bundler (which refuses Node built-ins)", async () => {
     const bundle = await bundleWorkflowCode({
       workflowsPath: fileURLToPath(new URL('./pure-workflow.ts', import.meta.url)),

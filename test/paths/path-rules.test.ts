@@ -1,7 +1,7 @@
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PackPathRejected } from '../../shared/errors.js';
+import { PackPathRejected } from '../../shared/core/errors.js';
 import {
   assertWorkspaceGlob,
   assertWorkspacePath,
@@ -9,7 +9,7 @@ import {
   MAX_PATH_BYTES,
   type PathRule,
   workspacePathProblem,
-} from '../../shared/paths.js';
+} from '../../shared/core/paths.js';
 
 const FIELD = 'roles.coder.lock_set.write[2]';
 

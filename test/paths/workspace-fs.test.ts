@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PackInputRejected, PackPathRejected, PackSourceMissing } from '../../shared/errors.js';
-import { Workspace } from '../../shared/workspace-fs.js';
+import { PackInputRejected, PackPathRejected, PackSourceMissing } from '../../shared/core/errors.js';
+import { Workspace } from '../../shared/engine/workspace-fs.js';
 
 const run = promisify(execFile);
 

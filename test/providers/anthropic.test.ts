@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ANTHROPIC_VERSION } from '../../activities/providers/anthropic.js';
 import { createProvider } from '../../activities/providers/index.js';
-import { RESPONSE_RESERVE_TOKENS } from '../../shared/assemble/index.js';
+import { RESPONSE_RESERVE_TOKENS } from '../../shared/engine/assemble/index.js';
 import { startFakeProvider, type FakeProvider } from './support/fake-provider.js';
 import { anthropicAnswer, bodyOf, entryFor, FAKE_ANTHROPIC_KEY, requestFor, SIMPLE_MESSAGES } from './support/wire.js';
 

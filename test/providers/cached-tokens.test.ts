@@ -8,7 +8,7 @@
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Seat } from '../../shared/schema/governed-job.js';
+import type { Seat } from '../../shared/core/schema/governed-job.js';
 import { bindAndInvoke, setupJob } from '../support/governed.js';
 import { HTTP_CLOUD, HTTP_LARGE, useFakeProviders, useHttpProviders } from '../support/http-providers.js';
 import { anthropicAnswer, openaiAnswer } from './support/wire.js';

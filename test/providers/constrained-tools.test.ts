@@ -10,7 +10,7 @@ import { parseConstrainedCall, toolCallGrammar, toolCallJsonSchema } from '../..
 import { createProvider } from '../../activities/providers/index.js';
 import { ProviderError } from '../../activities/providers/model-provider.js';
 import { toolSchemasFor } from '../../activities/providers/tool-schemas.js';
-import { ProviderEntry } from '../../shared/schema/providers.js';
+import { ProviderEntry } from '../../shared/core/schema/providers.js';
 import { startFakeProvider, type FakeProvider } from './support/fake-provider.js';
 import { bodyOf, openaiAnswer, requestFor } from './support/wire.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AnthropicProvider, CompletionProvider, createProvider, OpenAICompatibleProvider } from '../../activities/providers/index.js';
 import { TOOL_SCHEMAS, toolSchemasFor } from '../../activities/providers/tool-schemas.js';
-import { ProviderEntry } from '../../shared/schema/providers.js';
+import { ProviderEntry } from '../../shared/core/schema/providers.js';
 import { entryFor } from './support/wire.js';
 
 const ORIGIN = 'http://127.0.0.1:9';

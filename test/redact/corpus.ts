@@ -4,7 +4,7 @@
  * service prefix then. The repository therefore never holds a contiguous token that a scanner, or a
  * person, could mistake for a real credential.
  */
-import type { RuleId } from '../../shared/redact/index.js';
+import type { RuleId } from '../../shared/engine/redact/index.js';
 
 const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const LOWER = 'abcdefghijklmnopqrstuvwxyz';

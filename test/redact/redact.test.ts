@@ -7,8 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { rules as presetRules } from '@secretlint/secretlint-rule-preset-recommend';
 import { describe, expect, it } from 'vitest';
-import { assignmentSpans, authorizationSpans } from '../../shared/redact/assignments.js';
-import { hasRandomEntropy, shannonEntropy } from '../../shared/redact/entropy.js';
+import { assignmentSpans, authorizationSpans } from '../../shared/core/secrets/assignments.js';
+import { hasRandomEntropy, shannonEntropy } from '../../shared/core/secrets/entropy.js';
 import {
   REDACTOR_ID,
   REDACTOR_VERSION,
@@ -16,11 +16,11 @@ import {
   redactionPlaceholder,
   redactSecrets,
   type RedactionResult,
-} from '../../shared/redact/index.js';
-import { privateKeySpans } from '../../shared/redact/private-key.js';
-import { SECRETLINT_MAPPINGS, secretlintSpans } from '../../shared/redact/secretlint.js';
-import { serviceSpans } from '../../shared/redact/service-patterns.js';
-import { resolveSpans, type Span } from '../../shared/redact/spans.js';
+} from '../../shared/engine/redact/index.js';
+import { privateKeySpans } from '../../shared/core/secrets/private-key.js';
+import { SECRETLINT_MAPPINGS, secretlintSpans } from '../../shared/engine/redact/secretlint.js';
+import { serviceSpans } from '../../shared/core/secrets/service-patterns.js';
+import { resolveSpans, type Span } from '../../shared/core/secrets/spans.js';
 import { ALNUM, FAKE, fake, POSITIVES, TRAPS } from './corpus.js';
 
 /** Every way a report could leak: the whole secret, or any 8-character piece of it. */
@@ -111,8 +111,8 @@ describe('leaves what packs are full of alone', () => {
   });
 
   it("leaves the redactor's own source alone", async () => {
-    for (const file of ['assignments', 'benign-values', 'private-key', 'secretlint', 'service-patterns', 'spans']) {
-      const source = await readFile(new URL(`../../shared/redact/${file}.ts`, import.meta.url), 'utf8');
+    for (const file of ['core/secrets/assignments', 'core/secrets/benign-values', 'core/secrets/private-key', 'engine/redact/secretlint', 'core/secrets/service-patterns', 'core/secrets/spans']) {
+      const source = await readFile(new URL(`../../shared/${file}.ts`, import.meta.url), 'utf8');
       expect((await redactSecrets(source)).findings, file).toEqual([]);
     }
   });

@@ -9,7 +9,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Seat } from '../../shared/schema/governed-job.js';
+import type { Seat } from '../../shared/core/schema/governed-job.js';
 import type { FakeProvider, RecordedRequest, Reply } from '../providers/support/fake-provider.js';
 import { FAKE_ANTHROPIC_KEY } from '../providers/support/wire.js';
 import { bindAndInvoke, setupJob } from '../support/governed.js';

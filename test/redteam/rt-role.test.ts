@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { defaultProviderFactory } from '../../activities/invoke-model.js';
 import type { InvokeModelInput } from '../../activities/types.js';
-import { FilePackStore } from '../../shared/store/index.js';
+import { FilePackStore } from '../../shared/engine/store/index.js';
 import { BIG, WORKSPACE_ID, bindSeat, setupJob, type JobSetup } from '../support/governed.js';
 
 const made: string[] = [];

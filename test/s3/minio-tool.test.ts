@@ -3,7 +3,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cachedMinioPath, MINIO_VERSION, MinioUnavailable, resolveMinio } from '../../shared/tools/minio.js';
+import { cachedMinioPath, MINIO_VERSION, MinioUnavailable, resolveMinio } from '../tools/minio.js';
 
 let dir: string;
 beforeAll(async () => {

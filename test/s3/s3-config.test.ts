@@ -1,8 +1,8 @@
 /** Parsing `s3://bucket/prefix` and CTXPACK_S3_* (no server needed). */
 import { describe, expect, it } from 'vitest';
-import { PackSchemaInvalid } from '../../shared/errors.js';
-import { parseS3Spec, s3StoreFromSpec } from '../../shared/store/s3-config.js';
-import { S3PackStore } from '../../shared/store/s3-store.js';
+import { PackSchemaInvalid } from '../../shared/core/errors.js';
+import { parseS3Spec, s3StoreFromSpec } from '../../shared/engine/store/s3-config.js';
+import { S3PackStore } from '../../shared/engine/store/s3-store.js';
 
 function thrown(fn: () => unknown): PackSchemaInvalid {
   try {

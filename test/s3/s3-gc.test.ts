@@ -3,8 +3,8 @@
  * stays; an unreferenced pack goes, and only with --delete.
  */
 import { describe, expect, inject, it } from 'vitest';
-import { canonicalBytes } from '../../shared/canonical.js';
-import { referencedPackHashes } from '../../shared/temporal/history-records.js';
+import { canonicalBytes } from '../../shared/core/canonical.js';
+import { referencedPackHashes } from '../../cli/temporal/history-records.js';
 import { BIG, GATED_PASSING_SCRIPT, jobInput, openGate, runWorker, setupJob, startJob, waitForRunningActivity, writeScript } from '../support/governed.js';
 import { runCtxpack } from '../support/cli.js';
 import { testTemporal } from '../support/temporal.js';

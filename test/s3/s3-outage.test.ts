@@ -10,8 +10,8 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { afterAll, describe, expect, it } from 'vitest';
-import { S3PackStore } from '../../shared/store/index.js';
-import { startMinio, type RunningMinio } from '../../shared/tools/minio.js';
+import { S3PackStore } from '../../shared/engine/store/index.js';
+import { startMinio, type RunningMinio } from '../tools/minio.js';
 import { BIG, jobInput, runWorker, setupJob, startJob } from '../support/governed.js';
 import { MINIO_START_TIMEOUT_MS } from './support/minio.js';
 

@@ -6,12 +6,12 @@ import { createHash } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { ContextPackArtifactCorrupt, PackSchemaInvalid, PackStoreUnavailable } from '../../shared/errors.js';
-import { sha256, sha256Hex } from '../../shared/hash.js';
-import { s3StoreFromSpec } from '../../shared/store/s3-config.js';
-import type { S3PackStore } from '../../shared/store/s3-store.js';
-import type { StoredEntry } from '../../shared/store/types.js';
-import { freePort } from '../../shared/tools/minio.js';
+import { ContextPackArtifactCorrupt, PackSchemaInvalid, PackStoreUnavailable } from '../../shared/core/errors.js';
+import { sha256, sha256Hex } from '../../shared/engine/hash.js';
+import { s3StoreFromSpec } from '../../shared/engine/store/s3-config.js';
+import type { S3PackStore } from '../../shared/engine/store/s3-store.js';
+import type { StoredEntry } from '../../shared/engine/store/types.js';
+import { freePort } from '../tools/minio.js';
 import { measureLoads } from './support/measure.js';
 import { useMinio } from './support/minio.js';
 

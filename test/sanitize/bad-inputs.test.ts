@@ -8,12 +8,12 @@ import { mkdir, readFile, rm, symlink, truncate, unlink, writeFile } from 'node:
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { assembleAndStore, assemblePacks } from '../../shared/assemble/index.js';
-import { HASH_CACHE_DIR, HASH_CACHE_FILE } from '../../shared/assemble/hash-cache.js';
-import { INPUT_LIMITS, readBoundedFile } from '../../shared/bounded-read.js';
-import { CtxPackError } from '../../shared/errors.js';
-import { FilePackStore } from '../../shared/store/index.js';
-import { Workspace } from '../../shared/workspace-fs.js';
+import { assembleAndStore, assemblePacks } from '../../shared/engine/assemble/index.js';
+import { HASH_CACHE_DIR, HASH_CACHE_FILE } from '../../shared/engine/assemble/hash-cache.js';
+import { INPUT_LIMITS, readBoundedFile } from '../../shared/engine/bounded-read.js';
+import { CtxPackError } from '../../shared/core/errors.js';
+import { FilePackStore } from '../../shared/engine/store/index.js';
+import { Workspace } from '../../shared/engine/workspace-fs.js';
 import { runCtxpack } from '../support/cli.js';
 import { copyExampleWorkspace, WORK_UNIT } from '../support/workspace.js';
 

@@ -1,15 +1,15 @@
 /**
  * No pack field bypasses the sanitizer (#14). Every string a pack can carry is listed here with the
  * treatment it gets; a field added to a pack schema without a decision fails this test. The TypeScript
- * side is the brand (shared/sanitize/brand.ts): free text in a pack type only accepts strings the
+ * side is the brand (shared/core/text/brand.ts): free text in a pack type only accepts strings the
  * sanitizer returned.
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { assemblePacks } from '../../shared/assemble/index.js';
-import { isVisible } from '../../shared/sanitize/visible.js';
-import { Workspace } from '../../shared/workspace-fs.js';
+import { assemblePacks } from '../../shared/engine/assemble/index.js';
+import { isVisible } from '../../shared/core/text/visible.js';
+import { Workspace } from '../../shared/engine/workspace-fs.js';
 import { copyExampleWorkspace, WORK_UNIT } from '../support/workspace.js';
 
 /**

@@ -8,10 +8,10 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { assemblePacks } from '../../shared/assemble/index.js';
-import { CtxPackError } from '../../shared/errors.js';
-import { DATA_CLOSE, DATA_OPEN, renderPacks } from '../../shared/render.js';
-import { Workspace } from '../../shared/workspace-fs.js';
+import { assemblePacks } from '../../shared/engine/assemble/index.js';
+import { CtxPackError } from '../../shared/core/errors.js';
+import { DATA_CLOSE, DATA_OPEN, renderPacks } from '../../shared/engine/render.js';
+import { Workspace } from '../../shared/engine/workspace-fs.js';
 import { POSITIVES } from '../redact/corpus.js';
 import { copyExampleWorkspace } from '../support/workspace.js';
 

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ContextPackArtifactCorrupt, PackSchemaInvalid } from '../../shared/errors.js';
-import { sha256, sha256Hex } from '../../shared/hash.js';
-import { FilePackStore, type StoredEntry } from '../../shared/store/index.js';
+import { ContextPackArtifactCorrupt, PackSchemaInvalid } from '../../shared/core/errors.js';
+import { sha256, sha256Hex } from '../../shared/engine/hash.js';
+import { FilePackStore, type StoredEntry } from '../../shared/engine/store/index.js';
 
 const run = promisify(execFile);
 

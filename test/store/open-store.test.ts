@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PackSchemaInvalid } from '../../shared/errors.js';
-import { defaultStoreDir, FilePackStore, openPackStore, S3PackStore } from '../../shared/store/index.js';
+import { PackSchemaInvalid } from '../../shared/core/errors.js';
+import { defaultStoreDir, FilePackStore, openPackStore, S3PackStore } from '../../shared/engine/store/index.js';
 
 const workspaceRoot = '/srv/ws';
 

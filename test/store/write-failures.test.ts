@@ -19,9 +19,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PackStoreUnavailable } from '../../shared/errors.js';
-import { sha256Hex } from '../../shared/hash.js';
-import { FilePackStore } from '../../shared/store/index.js';
+import { PackStoreUnavailable } from '../../shared/core/errors.js';
+import { sha256Hex } from '../../shared/engine/hash.js';
+import { FilePackStore } from '../../shared/engine/store/index.js';
 
 const run = promisify(execFile);
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -68,7 +68,7 @@ async function putUnprivileged(storeRoot: string, text: string): Promise<PutOutc
   // The child starts as root, loads tsx and the store module, and only then drops to nobody: a
   // checkout under a private (0700) directory cannot be read by nobody, so loading as nobody would fail.
   const script = `
-    import { FilePackStore } from ${JSON.stringify(path.join(REPO, 'shared/store/file-store.ts'))};
+    import { FilePackStore } from ${JSON.stringify(path.join(REPO, 'shared/engine/store/file-store.ts'))};
     process.setgroups([]);
     process.setgid(65534);
     process.setuid(65534);

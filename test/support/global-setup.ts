@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
-import { startDevServer } from '../../shared/temporal/dev-server.js';
+import { startDevServer } from '../../cli/temporal/dev-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

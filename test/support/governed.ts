@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createActivities, type CreateActivitiesOptions, type InvokeModelInput, type InvokeModelResult } from '../../activities/index.js';
-import type { GovernedJobInput, PackBinding, Seat, SwapRequest } from '../../shared/schema/governed-job.js';
+import type { GovernedJobInput, PackBinding, Seat, SwapRequest } from '../../shared/core/schema/governed-job.js';
 import { governedJob, packState, type PackState } from '../../workflows/governed-job.js';
 import { testTemporal, uniqueTaskQueue, withWorker } from './temporal.js';
 import { copyExampleWorkspace, WORK_UNIT } from './workspace.js';

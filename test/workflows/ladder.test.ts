@@ -8,8 +8,8 @@ import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { loadWorkUnitPack } from '../../shared/pack-io.js';
-import { FilePackStore } from '../../shared/store/index.js';
+import { loadWorkUnitPack } from '../../shared/engine/pack-io.js';
+import { FilePackStore } from '../../shared/engine/store/index.js';
 import { packState, requestModelSwap } from '../../workflows/governed-job.js';
 import { BIG, GATED_PASSING_SCRIPT, TINY, jobInput, openGate, runWorker, setupJob, startJob, swap, waitForState, writeScript } from '../support/governed.js';
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
-import { FilePackStore } from '../../shared/store/index.js';
+import { FilePackStore } from '../../shared/engine/store/index.js';
 import { BIG, WORKSPACE_ID, bindSeat, setupJob } from '../support/governed.js';
 
 describe('workers that do not share a pack store', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { WorkspaceDescription } from '../../shared/schema/governed-job.js';
+import type { WorkspaceDescription } from '../../shared/core/schema/governed-job.js';
 import { nextRung, swapProblem, type SwapContext } from '../../workflows/swap-rules.js';
 
 const description: WorkspaceDescription = {

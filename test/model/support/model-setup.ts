@@ -4,7 +4,7 @@
  * throws, failing the whole run, when that is impossible: these tests never skip.
  */
 import type { TestProject } from 'vitest/node';
-import { LocalModelUnavailable, resolveLocalModel } from '../../../shared/tools/llama-server.js';
+import { LocalModelUnavailable, resolveLocalModel } from '../../../cli/tools/llama-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

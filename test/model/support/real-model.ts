@@ -8,10 +8,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, inject } from 'vitest';
-import type { RequestFit } from '../../../shared/schema/providers.js';
-import type { Seat } from '../../../shared/schema/governed-job.js';
-import { startLlamaServer, type RunningLlamaServer } from '../../../shared/tools/llama-server-process.js';
-import { MODEL, type LocalModel } from '../../../shared/tools/llama-server.js';
+import type { RequestFit } from '../../../shared/core/schema/providers.js';
+import type { Seat } from '../../../shared/core/schema/governed-job.js';
+import { startLlamaServer, type RunningLlamaServer } from '../../../cli/tools/llama-server-process.js';
+import { MODEL, type LocalModel } from '../../../cli/tools/llama-server.js';
 
 /** The model id the registry gives Gemma 3 270M (llama-server serves whatever model it loaded). */
 export const GEMMA = 'gemma3-270m';

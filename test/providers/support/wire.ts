@@ -1,7 +1,7 @@
 /** Registry entries, model requests and canned answers in each wire format, for the provider tests. */
 import type { ModelRequest } from '../../../activities/providers/model-provider.js';
-import type { RenderedMessage } from '../../../shared/render.js';
-import { ProviderEntry } from '../../../shared/schema/providers.js';
+import type { RenderedMessage } from '../../../shared/engine/render.js';
+import { ProviderEntry } from '../../../shared/core/schema/providers.js';
 import type { Reply, WireApi } from './fake-provider.js';
 
 /**

@@ -3,7 +3,7 @@
  * because timings on a shared 2-core machine are not a pass/fail signal.
  */
 import { performance } from 'node:perf_hooks';
-import type { PackStore } from '../../../shared/store/types.js';
+import type { PackStore } from '../../../shared/engine/store/types.js';
 
 /** Latency of `store.get`, in milliseconds. */
 export interface LoadTimings {

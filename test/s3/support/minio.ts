@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll } from 'vitest';
-import { S3PackStore, type S3PackStoreOptions } from '../../../shared/store/s3-store.js';
-import { startMinio, type RunningMinio } from '../../../shared/tools/minio.js';
+import { S3PackStore, type S3PackStoreOptions } from '../../../shared/engine/store/s3-store.js';
+import { startMinio, type RunningMinio } from '../../tools/minio.js';
 
 /** Enough for a cold MinIO build from Go modules on a 2-core machine; a cached start takes ~1 s. */
 export const MINIO_START_TIMEOUT_MS = 20 * 60_000;

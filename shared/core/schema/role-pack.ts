@@ -1,0 +1,57 @@
+/**
+ * RoleContextPack v1: everything that makes a model act as a role, identical for every model that
+ * holds the role. Sort keys: `codex` by `name`; `allowed_tools` and each `lock_set` list by value.
+ * `strict_rules` keep their authored order (it is their priority). `work_profile.ladder` keeps its
+ * order (it is the escalation order).
+ */
+import { z } from 'zod';
+import {
+  Builder,
+  GovernanceMode,
+  RoleId,
+  Sha256Hash,
+  Sources,
+  Tokenizer,
+  ToolName,
+  Version,
+  WorkspaceGlob,
+  WorkspacePath,
+  sortedSet,
+  sortedStrings,
+} from './common.js';
+import { SafeText } from '../text/brand.js';
+import { RoleBudgets, WorkProfile } from './role-definition.js';
+
+export const CodexRef = z.strictObject({
+  name: z.string().min(1).max(64),
+  version: Version,
+  path: WorkspacePath,
+  sha256: Sha256Hash,
+});
+export type CodexRef = z.infer<typeof CodexRef>;
+
+export const LockSet = z.strictObject({
+  write: sortedStrings(WorkspaceGlob, 'glob'),
+  read: sortedStrings(WorkspaceGlob, 'glob'),
+  deny: sortedStrings(WorkspaceGlob, 'glob'),
+});
+export type LockSet = z.infer<typeof LockSet>;
+
+export const RoleContextPack = z.strictObject({
+  kind: z.literal('RoleContextPack'),
+  schema_version: z.literal(1),
+  role: z.strictObject({ id: RoleId, version: Version }),
+  governance_mode: GovernanceMode,
+  codex: sortedSet(CodexRef, (c) => c.name, 'name'),
+  allowed_tools: sortedStrings(ToolName, 'tool'),
+  lock_set: LockSet,
+  strict_rules: z.array(SafeText(500)).min(1).max(50),
+  budgets: RoleBudgets,
+  /** Tokens the strict rules take with `tokenizer`; always <= `budgets.strict_rules_tokens`. */
+  strict_rules_tokens_used: z.number().int().min(0),
+  tokenizer: Tokenizer,
+  work_profile: WorkProfile,
+  sources: Sources,
+  builder: Builder,
+});
+export type RoleContextPack = z.infer<typeof RoleContextPack>;

@@ -1,0 +1,66 @@
+/**
+ * WorkUnitContextPack v1: the task a role works on, bound to the role pack it was built for.
+ * Sort keys: `required_files` by `path`; `sources` by `source_id`; `redactions` by `source_id`, then
+ * `rule`. `micro_tasks` and `verification.commands` keep their authored order (execution order).
+ */
+import { z } from 'zod';
+import { SafeId, SafeText } from '../text/brand.js';
+import { Builder, RoleId, Sha256Hash, Sources, Tokenizer, Version, WorkspacePath, sortedSet } from './common.js';
+import { ContextPayload } from './payload.js';
+import { ACCEPTANCE_MAX_CHARS, ARGV_MAX_CHARS, TITLE_MAX_CHARS, WorkingDirectory } from './work-unit.js';
+import { SourceId } from './common.js';
+
+// Fields in canonical (sorted) order: parsed entries then need no re-ordering copy when hashed.
+export const RequiredFile = z.strictObject({
+  bytes: z.number().int().min(0),
+  path: WorkspacePath,
+  sha256: Sha256Hash,
+});
+export type RequiredFile = z.infer<typeof RequiredFile>;
+
+/** What was redacted or rewritten in a source: counts by rule, never the value. */
+export const RedactionEntry = z.strictObject({
+  source_id: SourceId,
+  rule: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/),
+  count: z.number().int().min(1),
+});
+export type RedactionEntry = z.infer<typeof RedactionEntry>;
+
+/** A micro-task as a pack carries it: its id and title through the sanitizer. */
+export const PackMicroTask = z.strictObject({ id: SafeId, title: SafeText(TITLE_MAX_CHARS) });
+export type PackMicroTask = z.infer<typeof PackMicroTask>;
+
+export const PackVerificationCommand = z.strictObject({
+  argv: z.array(SafeText(ARGV_MAX_CHARS)).min(1).max(256),
+  cwd: WorkingDirectory,
+  timeout_seconds: z.number().int().min(1).max(3600),
+});
+
+export const PackVerification = z.strictObject({
+  commands: z.array(PackVerificationCommand).max(50),
+  acceptance: SafeText(ACCEPTANCE_MAX_CHARS),
+});
+export type PackVerification = z.infer<typeof PackVerification>;
+
+export const WorkUnitContextPack = z.strictObject({
+  kind: z.literal('WorkUnitContextPack'),
+  schema_version: z.literal(1),
+  job_id: SafeId,
+  work_packet_id: SafeId,
+  micro_tasks: z.array(PackMicroTask).min(1),
+  role: z.strictObject({ id: RoleId, version: Version }),
+  role_pack_hash: Sha256Hash,
+  required_files: sortedSet(RequiredFile, (f) => f.path, 'path'),
+  verification: PackVerification,
+  payload: ContextPayload,
+  budgets: z.strictObject({
+    tokenizer: Tokenizer,
+    payload_tokens: z.strictObject({ limit: z.number().int().min(1), used: z.number().int().min(0) }),
+  }),
+  sources: Sources,
+  /** Hash of the canonical `sources` array: one value to compare for freshness. */
+  sources_hash: Sha256Hash,
+  redactions: sortedSet(RedactionEntry, (r) => `${r.source_id}\u0000${r.rule}`, 'source_id and rule'),
+  builder: Builder,
+});
+export type WorkUnitContextPack = z.infer<typeof WorkUnitContextPack>;

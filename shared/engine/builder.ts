@@ -1,0 +1,31 @@
+/**
+ * The builder's identity, recorded in every pack. Bump BUILDER_VERSION whenever the same inputs would
+ * give different pack bytes (a golden-hash test enforces that a change is deliberate).
+ */
+import { hashCanonical } from './hash.js';
+import { REDACTOR_ID, REDACTOR_VERSION } from './redact/index.js';
+import { VISIBILITY_RULES } from '../core/text/visible.js';
+import { SYNOPSIS_MAX_CHARS } from '../core/schema/payload.js';
+import { TOKENIZER } from './tokens.js';
+
+export const BUILDER_ID = 'context-packs';
+/**
+ * 1.4.0 (issue #14): every text and id goes through the sanitizer (shared/engine/sanitize.ts; work-unit fields redacted and
+ * host-path-rewritten, invisible characters marked), skipped anchors named by position, budget cuts
+ * outside the budget, redactor 1.4.0.
+ */
+export const BUILDER_VERSION = '1.4.0';
+
+/** Everything besides the inputs that shapes pack bytes. */
+export const BUILDER_CONFIG = {
+  tokenizer: TOKENIZER,
+  redactor: { id: REDACTOR_ID, version: REDACTOR_VERSION },
+  synopsis_max_chars: SYNOPSIS_MAX_CHARS,
+  host_path_placeholders: ['<home>', '<workspace>'],
+  // What the sanitizer marks or folds (shared/core/text/visible.ts): changing the set changes bytes.
+  visibility_rules: VISIBILITY_RULES,
+} as const;
+
+export function builderInfo(): { id: string; version: string; config_hash: `sha256:${string}` } {
+  return { id: BUILDER_ID, version: BUILDER_VERSION, config_hash: hashCanonical(BUILDER_CONFIG) };
+}
