@@ -9,7 +9,7 @@
  * and assembles nothing: the process's own footprint.
  */
 import { parseArgs } from 'node:util';
-import { flushHashCache, hashCacheStats } from '../../shared/engine/assemble/hash-cache.js';
+import { flushHashCache, hashCacheStats } from '../../shared/engine/assemble/hash-cache/index.js';
 import { assemblePacks } from '../../shared/engine/assemble/index.js';
 import { Workspace } from '../../shared/engine/workspace-fs.js';
 

@@ -8,7 +8,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { HASH_CACHE_DIR } from '../../shared/engine/assemble/hash-cache.js';
+import { HASH_CACHE_DIR } from '../../shared/engine/assemble/hash-cache/index.js';
 import { scaledWorkspace } from '../support/fixture.js';
 import { median, round } from '../support/stats.js';
 import type { BenchTarget } from './types.js';

@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { flushHashCache, forgetHashCache, HASH_CACHE_DIR, hashCacheStats, hashFilesCached } from '../../shared/engine/assemble/hash-cache.js';
+import { flushHashCache, forgetHashCache, HASH_CACHE_DIR, hashCacheStats, hashFilesCached } from '../../shared/engine/assemble/hash-cache/index.js';
 import { assemblePacks, assemblyMemo } from '../../shared/engine/assemble/index.js';
 import { Workspace } from '../../shared/engine/workspace-fs.js';
 import { scaledWorkspace } from '../support/fixture.js';

@@ -14,7 +14,7 @@ import {
   hashCacheStats,
   hashFileCached,
   hashFilesCached,
-} from '../../shared/engine/assemble/hash-cache.js';
+} from '../../shared/engine/assemble/hash-cache/index.js';
 import { assemblePacks, assemblyMemo } from '../../shared/engine/assemble/index.js';
 import { Workspace } from '../../shared/engine/workspace-fs.js';
 import { copyExampleWorkspace, WORK_UNIT } from '../support/workspace.js';

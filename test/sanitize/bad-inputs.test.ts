@@ -9,7 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { assembleAndStore, assemblePacks } from '../../shared/engine/assemble/index.js';
-import { HASH_CACHE_DIR, HASH_CACHE_FILE } from '../../shared/engine/assemble/hash-cache.js';
+import { HASH_CACHE_DIR, HASH_CACHE_FILE } from '../../shared/engine/assemble/hash-cache/index.js';
 import { INPUT_LIMITS, readBoundedFile } from '../../shared/engine/bounded-read.js';
 import { CtxPackError } from '../../shared/core/errors.js';
 import { FilePackStore } from '../../shared/engine/store/index.js';

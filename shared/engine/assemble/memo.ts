@@ -18,19 +18,8 @@
 import { BUILDER_VERSION } from '../builder.js';
 import { sha256 } from '../hash.js';
 import type { Workspace } from '../workspace-fs.js';
-import { hashesUnchanged } from './hash-cache.js';
-
-type Observation =
-  | { readonly kind: 'hash'; readonly path: string; readonly sha256: string }
-  | { readonly kind: 'exists'; readonly path: string; readonly value: boolean }
-  | { readonly kind: 'glob'; readonly patterns: readonly string[]; readonly ignore: readonly string[]; readonly value: readonly string[] };
-
-const recorders = new WeakMap<object, Observation[]>();
-
-/** Called by the hash cache for every file hash it hands out, so recorded runs see those reads too. */
-export function noteFileHash(workspace: Workspace, path: string, hash: string): void {
-  recorders.get(workspace)?.push({ kind: 'hash', path, sha256: hash });
-}
+import { hashesUnchanged } from './hash-cache/index.js';
+import { recorders, type Observation } from './observations.js';
 
 /**
  * A view of `workspace` that records what assembly observes. Every other member (root, resolve,

@@ -27,7 +27,7 @@ import {
 } from '../../core/schema/payload.js';
 import type { WorkUnitDefinition } from '../../core/schema/work-unit.js';
 import type { Workspace } from '../workspace-fs.js';
-import { hashFileCached } from './hash-cache.js';
+import { hashFileCached } from './hash-cache/index.js';
 import { CTXPACK_DIR, decodeUtf8, parseStructured } from './inputs.js';
 import { parseNotes } from './notes.js';
 import { trimToBudget, type ItemKind, type MergedItem, type RankedAnchor } from './trim.js';

@@ -8,7 +8,7 @@ import { RoleContextPack } from '../../core/schema/role-pack.js';
 import { countTokens, TOKENIZER } from '../tokens.js';
 import type { Source } from '../../core/schema/common.js';
 import type { Workspace } from '../workspace-fs.js';
-import { hashFileCached } from './hash-cache.js';
+import { hashFileCached } from './hash-cache/index.js';
 import { loadRoleDefinition } from './inputs.js';
 
 /** What strict rules cost: the same text `render.ts` puts in the system prompt, one rule a line. */

@@ -15,7 +15,7 @@ import { renderPacks } from '../render.js';
 import { estimateMessages, renderingBudget } from '../request-fit.js';
 import type { RequestFit } from '../../core/schema/providers.js';
 import type { Workspace } from '../workspace-fs.js';
-import { hashFilesCached } from './hash-cache.js';
+import { hashFilesCached } from './hash-cache/index.js';
 import { loadWorkUnit, type WorkUnitRef } from './inputs.js';
 import { buildPayload } from './payload.js';
 

@@ -1,0 +1,91 @@
+/**
+ * The cache file: bounded loading (a malformed file is an empty cache), the size cap, and debounced,
+ * atomic saving (temp file and rename; the last writer wins, a lost entry only costs a re-hash).
+ */
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { INPUT_LIMITS, readBoundedFile } from '../../bounded-read.js';
+import { FLUSH_DELAY_MS, MAX_ENTRIES, type CacheState, type Entry } from './state.js';
+
+export function record(state: CacheState, rel: string, entry: Entry): void {
+  // Delete first, so the Map's order is "oldest recorded first" for the size cap.
+  state.entries.delete(rel);
+  state.entries.set(rel, entry);
+  while (state.entries.size > MAX_ENTRIES) state.entries.delete(state.entries.keys().next().value as string);
+  scheduleFlush(state);
+}
+
+export function scheduleFlush(state: CacheState): void {
+  state.dirty = true;
+  if (!state.writable) return;
+  // Debounced: a cold assembly of 10,000 files writes the file once, after its last new entry.
+  if (state.timer) clearTimeout(state.timer);
+  state.timer = setTimeout(() => {
+    state.timer = undefined;
+    void flush(state);
+  }, FLUSH_DELAY_MS);
+}
+
+/** The file's shape: `{ "version": 1, "entries": { "<path>": ["dev:ino:size:mtimeNs:ctimeNs", "<hex>"] } }`. */
+interface SavedCache {
+  readonly version: 1;
+  readonly entries: Record<string, readonly [string, string]>;
+}
+
+const KEY_PATTERN = /^\d+:\d+:\d+:\d+:\d+$/;
+const HEX_PATTERN = /^[0-9a-f]{64}$/;
+
+/** Well-formed entries of a saved cache; anything malformed is left out (a whole bad file: none). */
+function parseSaved(text: string): Map<string, Entry> {
+  const out = new Map<string, Entry>();
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return out;
+  }
+  if (typeof raw !== 'object' || raw === null || (raw as { version?: unknown }).version !== 1) return out;
+  const entries = (raw as { entries?: unknown }).entries;
+  if (typeof entries !== 'object' || entries === null) return out;
+  for (const [rel, value] of Object.entries(entries)) {
+    if (!Array.isArray(value) || value.length !== 2) continue;
+    const [key, hex] = value as unknown[];
+    if (typeof key === 'string' && KEY_PATTERN.test(key) && typeof hex === 'string' && HEX_PATTERN.test(hex)) {
+      out.set(rel, { key, hex });
+    }
+  }
+  return out;
+}
+
+export async function load(state: CacheState): Promise<void> {
+  try {
+    // Bounded and non-blocking: a cache file replaced by a FIFO or a device is ignored, not waited on.
+    state.entries = parseSaved((await readBoundedFile(state.file, 'the hash cache', INPUT_LIMITS.cache, { noFollow: true })).toString('utf8'));
+  } catch {
+    state.entries = new Map();
+  }
+}
+
+export async function flush(state: CacheState): Promise<void> {
+  // One writer at a time per process; a flush asked for meanwhile runs after it.
+  while (state.flushing) await state.flushing;
+  if (!state.dirty || !state.writable) return;
+  state.dirty = false;
+  const entries: Record<string, readonly [string, string]> = {};
+  for (const [rel, entry] of state.entries) entries[rel] = [entry.key, entry.hex];
+  const body = JSON.stringify({ version: 1, entries } satisfies SavedCache);
+  const temp = `${state.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  state.flushing = (async () => {
+    try {
+      // No mkdir: the stamp made the folder, and a workspace deleted meanwhile must stay deleted.
+      await writeFile(temp, body);
+      await rename(temp, state.file); // readers see the old file or the new one, never a torn one
+    } catch {
+      await rm(temp, { force: true }).catch(() => {});
+    }
+  })();
+  try {
+    await state.flushing;
+  } finally {
+    state.flushing = undefined;
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * The same-tick rule (see "Same-tick edits" in index.ts): a stamp on the file system's own clock,
+ * taken before a file is opened, and the test an entry must pass to be stored.
+ */
+import type { BigIntStats } from 'node:fs';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { FINE_GRANULARITY_NS, NS_PER_SECOND, STAMP_REUSE_MS, WHOLE_SECOND_GRANULARITY_NS, type CacheState, type Stamp } from './state.js';
+
+const STAMP_FILE = 'stamp';
+
+/** The same-tick rule: store only a file whose last change is older than the stamp by more than g. */
+export function trustworthy(info: BigIntStats, stamp: Stamp): boolean {
+  const changed = info.mtimeNs > info.ctimeNs ? info.mtimeNs : info.ctimeNs;
+  return changed + stamp.granularityNs < stamp.ns;
+}
+
+
+/**
+ * A stamp taken before the file about to be opened (see the file comment); undefined when the cache
+ * folder cannot be written. A recent stamp is reused, unless `info` (the file's `lstat`) shows a
+ * change too close to it to be stored while a newer stamp would allow it.
+ */
+export async function currentStamp(state: CacheState, info: BigIntStats | undefined): Promise<Stamp | undefined> {
+  if (!state.writable) return undefined;
+  const stamp = state.stamp;
+  if (stamp) {
+    const age = performance.now() - stamp.takenAt;
+    const granularityMs = Number(stamp.granularityNs / 1_000_000n);
+    // Without the file's stat (nothing was cached for it) the recent stamp is used as it is: storing
+    // still requires the fstat of what was read to be older than the stamp (trustworthy below).
+    if (age < STAMP_REUSE_MS && (age < granularityMs || info === undefined || trustworthy(info, stamp))) return stamp;
+  }
+  state.stamping ??= (async () => {
+    try {
+      await mkdir(state.dir, { recursive: true });
+      const file = path.join(state.dir, STAMP_FILE);
+      await writeFile(file, `${process.pid}\n`);
+      const info = await stat(file, { bigint: true });
+      const granularityNs = info.mtimeNs % NS_PER_SECOND === 0n ? WHOLE_SECOND_GRANULARITY_NS : FINE_GRANULARITY_NS;
+      state.stamp = { ns: info.mtimeNs, granularityNs, takenAt: performance.now() };
+      return state.stamp;
+    } catch {
+      state.writable = false;
+      return undefined;
+    } finally {
+      state.stamping = undefined;
+    }
+  })();
+  return state.stamping;
+}

@@ -1,0 +1,117 @@
+/**
+ * The hash cache's in-memory state per workspace root, its entry and stat-key types, and its limits.
+ * See index.ts for what the cache guarantees and why.
+ */
+import { constants, type BigIntStats } from 'node:fs';
+import path from 'node:path';
+import type { Sha256 } from '../../hash.js';
+import type { Workspace } from '../../workspace-fs.js';
+
+/** Folder of the cache inside a workspace (ignored by git: `**\/.ctxpack/cache/`). */
+export const HASH_CACHE_DIR = '.ctxpack/cache';
+/** The saved cache; the format version is in the name, so an incompatible file is simply not read. */
+export const HASH_CACHE_FILE = 'file-hashes.v1.json';
+
+/** `Workspace.hashFile`'s flags: never follow a last component swapped for a symlink, never block on a FIFO. */
+export const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+export const READ_CHUNK = 1024 * 1024;
+export const STAMP_REUSE_MS = 1000;
+export const FLUSH_DELAY_MS = 100;
+/** Entries kept per workspace, oldest recorded dropped first: bounds memory and the file's size. */
+export const MAX_ENTRIES = 200_000;
+export const YIELD_EVERY_LOOKUPS = 256;
+export const YIELD_EVERY_BYTES = 8 * READ_CHUNK;
+
+export const NS_PER_SECOND = 1_000_000_000n;
+export const WHOLE_SECOND_GRANULARITY_NS = 2n * NS_PER_SECOND;
+export const FINE_GRANULARITY_NS = 10_000_000n;
+
+export interface Entry {
+  /** `dev:ino:size:mtimeNs:ctimeNs`, decimal. */
+  readonly key: string;
+  /** 64 lowercase hex. */
+  readonly hex: string;
+  /** `key` parsed, filled on first comparison (not saved): comparing bigints beats formatting them. */
+  parsed?: readonly bigint[];
+}
+
+/** Whether `info` is the stat `entry` was recorded for (same as `entry.key === keyOf(info)`). */
+export function keyMatches(entry: Entry, info: BigIntStats): boolean {
+  const k = (entry.parsed ??= parseKey(entry.key));
+  return k.length === 5 && k[2] === info.size && k[3] === info.mtimeNs && k[4] === info.ctimeNs && k[1] === info.ino && k[0] === info.dev;
+}
+
+function parseKey(key: string): readonly bigint[] {
+  try {
+    return key.split(':').map((part) => BigInt(part));
+  } catch {
+    return []; // a malformed saved key never matches
+  }
+}
+
+export function keyOf(info: BigIntStats): string {
+  return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
+}
+
+export interface Stamp {
+  readonly ns: bigint;
+  readonly granularityNs: bigint;
+  /** `performance.now()` when taken. */
+  readonly takenAt: number;
+}
+
+/** What a workspace's cache did in this process, for benchmarks and diagnostics. */
+export interface HashCacheStats {
+  /** Lookups answered from the cache. */
+  hits: number;
+  /** Files read and hashed here. */
+  misses: number;
+  /** Of the misses, files changed too recently to store (the same-tick rule). */
+  racy: number;
+  /** Lookups handed to `Workspace.hashFile` (not a plain regular file, or an error). */
+  delegated: number;
+  entries: number;
+  /** False once the cache folder could not be written: nothing new is stored. */
+  writable: boolean;
+}
+
+export interface CacheState {
+  readonly dir: string;
+  readonly file: string;
+  entries: Map<string, Entry>;
+  loaded: Promise<void> | undefined;
+  stamp: Stamp | undefined;
+  stamping: Promise<Stamp | undefined> | undefined;
+  writable: boolean;
+  dirty: boolean;
+  timer: NodeJS.Timeout | undefined;
+  flushing: Promise<void> | undefined;
+  stats: Omit<HashCacheStats, 'entries' | 'writable'>;
+}
+
+export type FileHash = { sha256: Sha256; bytes: number };
+
+export const states = new Map<string, CacheState>();
+export const pace = { lookups: 0, bytes: 0 };
+
+export function stateFor(workspace: Workspace): CacheState {
+  let state = states.get(workspace.root);
+  if (!state) {
+    const dir = path.join(workspace.root, ...HASH_CACHE_DIR.split('/'));
+    state = {
+      dir,
+      file: path.join(dir, HASH_CACHE_FILE),
+      entries: new Map(),
+      loaded: undefined,
+      stamp: undefined,
+      stamping: undefined,
+      writable: true,
+      dirty: false,
+      timer: undefined,
+      flushing: undefined,
+      stats: { hits: 0, misses: 0, racy: 0, delegated: 0 },
+    };
+    states.set(workspace.root, state);
+  }
+  return state;
+}
