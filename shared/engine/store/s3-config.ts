@@ -7,7 +7,8 @@
  * Error messages never repeat a spec or an endpoint that carries `user:password@`.
  */
 import { PackSchemaInvalid } from '../../core/errors.js';
-import { bucketNameProblem, prefixProblem, S3PackStore, type S3PackStoreOptions } from './s3-store.js';
+import { bucketNameProblem, prefixProblem } from './s3-names.js';
+import { S3PackStore, type S3PackStoreOptions } from './s3-store.js';
 
 /** Everything needed to open an S3 store, minus credentials. */
 export interface S3StoreConfig {
