@@ -7,6 +7,7 @@
 import { Context, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { CtxPackError } from '../shared/core/errors.js';
+import { failureSpec, type FailureCode } from '../shared/core/failures.js';
 
 export function toFailure(err: unknown): unknown {
   if (err instanceof CtxPackError) {
@@ -14,7 +15,8 @@ export function toFailure(err: unknown): unknown {
       ApplicationFailure.create({
         message: `${err.message} (fix: ${err.fix})`,
         type: err.code,
-        nonRetryable: err.details['retryable'] !== true,
+        // The catalogue decides; a `by-cause` failure (a store outage) says so itself.
+        nonRetryable: failureSpec(err.code)?.retryable !== 'by-cause' || err.details['retryable'] !== true,
         details: [err.details],
       }),
     );
@@ -51,7 +53,7 @@ function inActivity(): boolean {
 }
 
 /** A governance refusal (RT-ROLE-001, RT-SWAP-001, consent): never retried, nothing sent to a model. */
-export function refusal(type: string, message: string, details: Record<string, unknown> = {}): ApplicationFailure {
+export function refusal(type: FailureCode, message: string, details: Record<string, unknown> = {}): ApplicationFailure {
   return withoutFrames(ApplicationFailure.create({ message, type, nonRetryable: true, details: [details] }));
 }
 

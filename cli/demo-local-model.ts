@@ -18,9 +18,10 @@ import { shortHash } from '../shared/engine/hash.js';
 import { invocations, swaps } from './temporal/history-records.js';
 import { startDevServer } from './temporal/dev-server.js';
 import { startLlamaServer } from './tools/llama-server-process.js';
-import { LocalModelUnavailable, resolveLocalModel } from './tools/llama-server.js';
+import { resolveLocalModel } from './tools/llama-server.js';
 import { DEFAULT_TASK_QUEUE, createContextPacksWorker } from '../workers/worker.js';
 import { governedJob, packState } from '../workflows/governed-job.js';
+import { LocalModelUnavailable } from '../shared/core/errors.js';
 
 const EXAMPLE = fileURLToPath(new URL('../examples/workspace/', import.meta.url));
 const WORK_UNIT = '.ctxpack/work-units/wp-7.yaml';

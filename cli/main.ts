@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { defaultToolsDir } from './tools/tool-cache.js';
 import { COMMANDS } from './commands/index.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from '../shared/core/failures.js';
 import { reportError } from './output.js';
 import { setVerbose } from './sdk-logs.js';
 

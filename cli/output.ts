@@ -1,6 +1,6 @@
 /** How every `ctxpack` command prints: human text by default, one stable JSON document with `--json`. */
-import { CtxPackError, TemporalCliUnavailable } from '../shared/core/errors.js';
-import { ExitCode } from './exit-codes.js';
+import { CtxPackError } from '../shared/core/errors.js';
+import { ExitCode, failureSpec } from '../shared/core/failures.js';
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -19,16 +19,10 @@ export const style = {
   dim: (text: string) => (useColour ? `\x1b[2m${text}\x1b[0m` : text),
 };
 
-const UNAVAILABLE = new Set(['TemporalUnreachable', 'PackStoreUnavailable', 'PortInUse', 'JobStateUnavailable']);
-
-/** Which exit code an error maps to; unknown errors are bugs. */
+/** Which exit code an error maps to: the failure catalogue's exit class; anything else is a bug. */
 export function exitCodeFor(err: unknown): ExitCode {
-  if (err instanceof TemporalCliUnavailable || (err instanceof CtxPackError && UNAVAILABLE.has(err.code))) {
-    return ExitCode.Unavailable;
-  }
-  if (err instanceof CtxPackError && err.code === 'SearchAttributesMissing') return ExitCode.CheckFailed;
-  if (err instanceof CtxPackError) return ExitCode.InputRejected;
-  return ExitCode.Internal;
+  const spec = err instanceof CtxPackError ? failureSpec(err.code) : undefined;
+  return spec ? ExitCode[spec.exit] : ExitCode.Internal;
 }
 
 /** Prints an error as `ctxpack: <cause>` and `  fix: <fix>` on stderr and returns its exit code. */

@@ -8,7 +8,7 @@
  */
 import * as wf from '@temporalio/workflow';
 import type { GovernedJobActivities, InvokeModelResult, VerifyResult } from '../activities/types.js';
-import { ERROR_CODES } from '../shared/core/errors.js';
+import { NON_RETRYABLE_TYPES } from '../shared/core/failures.js';
 import { CtxPackCloud, CtxPackHash, CtxPackJob, CtxPackModel, CtxPackProvider, CtxPackRole } from '../shared/core/search-attributes.js';
 import {
   GovernedJobInput,
@@ -96,10 +96,10 @@ export interface CarriedState {
 /** Swap log entries kept in state, memo and continue-as-new; older ones remain in history. */
 const SWAP_LOG_KEEP = 20;
 
-// Every pack error, plus the governance refusals: retrying cannot change their outcome. A store outage
-// (PackStoreUnavailable) is left to the failure's own flag: a timeout or 5xx is retried with backoff,
-// a missing bucket or bad credentials are not (activities/failures.ts).
-const NON_RETRYABLE = [...ERROR_CODES.filter((code) => code !== 'PackStoreUnavailable'), 'RT-ROLE-001', 'RT-SWAP-001', 'CloudConsentMissing', 'WorkspaceUnknown'];
+// From the failure catalogue: retrying cannot change these outcomes. A store outage or a provider's
+// failure is left to the failure's own flag: a timeout or 5xx is retried with backoff, a missing
+// bucket or bad credentials are not (activities/failures.ts).
+const NON_RETRYABLE = [...NON_RETRYABLE_TYPES];
 
 // Activities heartbeat every 2 s (activities/failures.ts): a worker that dies mid-activity is noticed
 // after the heartbeat timeout and the activity retried on another worker.

@@ -3,8 +3,9 @@
  * in the cache? Only looks, never installs (the build takes minutes), and is informational: the
  * local model is needed by the real-model tests and demo, not by ctxpack itself.
  */
-import { LocalModelUnavailable, resolveLocalModel } from '../tools/llama-server.js';
+import { resolveLocalModel } from '../tools/llama-server.js';
 import { printTable, style } from '../output.js';
+import { LocalModelUnavailable } from '../../shared/core/errors.js';
 
 export interface LocalModelReport {
   server: string | null;

@@ -6,7 +6,7 @@ import { resolveTemporalCli, type TemporalCli } from '../temporal/cli-resolver.j
 import { CtxPackError } from '../../shared/core/errors.js';
 import { sha256 } from '../../shared/engine/hash.js';
 import { openPackStore, S3PackStore, type PackStore } from '../../shared/engine/store/index.js';
-import { ExitCode } from '../exit-codes.js';
+import { ExitCode } from '../../shared/core/failures.js';
 import { printJson, printTable, style } from '../output.js';
 import { temporalAddress, uiUrlFor } from '../temporal-target.js';
 import { checkLocalModel, printLocalModel, type LocalModelReport } from './doctor-local-model.js';

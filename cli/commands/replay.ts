@@ -10,7 +10,7 @@ import type { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import type { Command } from 'commander';
 import { INPUT_LIMITS, readBoundedFile } from '../../shared/engine/bounded-read.js';
-import { CtxPackError } from '../../shared/core/errors.js';
+import { RenderMismatch } from '../../shared/core/errors.js';
 import { shortHash } from '../../shared/engine/hash.js';
 import { loadRolePack, loadWorkUnitPack } from '../../shared/engine/pack-io.js';
 import { renderInvocation } from '../../shared/engine/projection.js';
@@ -18,15 +18,11 @@ import { loadRunArtifact, ProviderSnapshot } from '../../activities/run-artifact
 import { invocations, type InvocationRecord } from '../temporal/history-records.js';
 import { WORKFLOWS_PATH } from '../../workers/plugin.js';
 import { connect } from '../connect.js';
-import { ExitCode } from '../exit-codes.js';
+import { ExitCode } from '../../shared/core/failures.js';
 import { storeFor } from '../pack-args.js';
 import { printJson, style } from '../output.js';
 import { bundlerLogger, installSdkLogger } from '../sdk-logs.js';
 
-/** What the model saw can no longer be reproduced exactly. */
-export class RenderMismatch extends CtxPackError {
-  readonly code = 'RenderMismatch';
-}
 
 interface ReplayOptions {
   show?: string;

@@ -2,17 +2,13 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Command } from 'commander';
-import { CtxPackError } from '../../shared/core/errors.js';
+import { SwapRefused } from '../../shared/core/errors.js';
 import { shortHash } from '../../shared/engine/hash.js';
 import type { SwapRequest } from '../../shared/core/schema/governed-job.js';
 import { modelSwap, requestModelSwap } from '../../workflows/governed-job.js';
 import { connect } from '../connect.js';
 import { printJson, printTable } from '../output.js';
 
-/** The workflow refused the swap (validator or RT-SWAP-001). */
-export class SwapRefused extends CtxPackError {
-  readonly code = 'SwapRefused';
-}
 
 interface SwapOptions {
   role: string;

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { ContextPackArtifactCorrupt, CtxPackError, PackSchemaInvalid } from '../../shared/core/errors.js';
 import { loadPack, type VerifiedPack } from '../../shared/engine/pack-io.js';
 import type { PackStore } from '../../shared/engine/store/index.js';
-import { ExitCode } from '../exit-codes.js';
+import { ExitCode } from '../../shared/core/failures.js';
 import { loadPackArg, storeFor } from '../pack-args.js';
 import { printJson, printTable, style } from '../output.js';
 

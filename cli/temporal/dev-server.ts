@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { CtxPackError, TemporalUnreachable } from '../../shared/core/errors.js';
+import { PortInUse, TemporalUnreachable } from '../../shared/core/errors.js';
 import { searchAttributeFlags } from '../../shared/core/search-attributes.js';
 import { freePort, startOnFreshPorts } from '../tools/free-port.js';
 import { resolveTemporalCli, type TemporalCli } from './cli-resolver.js';
@@ -176,10 +176,6 @@ function lastLine(text: string): string {
 /** The dev server process ended before it answered (a bind failure, a bad flag, a broken CLI). */
 class DevServerExited extends TemporalUnreachable {}
 
-/** A port the dev server needs is taken. */
-export class PortInUse extends CtxPackError {
-  readonly code = 'PortInUse';
-}
 
 function isFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -4,7 +4,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { freePort, startOnFreshPorts } from './free-port.js';
-import { resolveLocalModel, type LocalModel, LocalModelUnavailable } from './llama-server.js';
+import { resolveLocalModel, type LocalModel } from './llama-server.js';
+import { LocalModelUnavailable } from '../../shared/core/errors.js';
 
 export interface StartLlamaServerOptions {
   /** The context window (`-c`). */

@@ -27,6 +27,7 @@ import { promisify } from 'node:util';
 import { isExecutable } from '../temporal/cli-resolver.js';
 import { userCacheDir } from './tool-cache.js';
 import { withInstallLock } from './install-lock.js';
+import { LocalModelUnavailable } from '../../shared/core/errors.js';
 
 const run = promisify(execFile);
 
@@ -76,18 +77,6 @@ export interface ResolveLocalModelOptions {
   readonly log?: (line: string) => void;
 }
 
-/** No usable server or model, and installing it failed or was not allowed. */
-export class LocalModelUnavailable extends Error {
-  override readonly name = 'LocalModelUnavailable';
-  constructor(
-    message: string,
-    /** One line telling the user what to do. */
-    readonly fix: string,
-    readonly looked: readonly string[],
-  ) {
-    super(message);
-  }
-}
 
 /**
  * The user's cache folder (`$XDG_CACHE_HOME/context-packs`, else `~/.cache/context-packs`), even in a

@@ -5,10 +5,12 @@
  * `ApplicationFailure` type at the activity boundary) and a `fix`: one line telling the user what to
  * do. `message` names the thing that is wrong and why, never a secret value.
  */
+import { FAILURES, type FailureCode } from './failures.js';
 import { scrubDetails, scrubSync } from './text/scrub.js';
 
 export abstract class CtxPackError extends Error {
-  abstract readonly code: string;
+  /** The catalogue code (shared/core/failures.ts): the ApplicationFailure type at the activity boundary. */
+  abstract readonly code: FailureCode;
   readonly fix: string;
   /** Structured, secret-free details; safe to put in logs, failures and history. */
   readonly details: Readonly<Record<string, unknown>>;
@@ -112,22 +114,34 @@ export class JobStateUnavailable extends CtxPackError {
   readonly code = 'JobStateUnavailable';
 }
 
-/** Every error code context-packs can throw, for exhaustive handling and documentation. */
-export const ERROR_CODES = [
-  'TemporalCliUnavailable',
-  'TemporalUnreachable',
-  'SearchAttributesMissing',
-  'JobStateUnavailable',
-  'ContextPackStale',
-  'ContextPackArtifactCorrupt',
-  'ContextPackRegenDenied',
-  'ContextPackRegenFailed',
-  'ContextPackProvenanceMissing',
-  'PackPathRejected',
-  'PackBudgetExceeded',
-  'PackSchemaInvalid',
-  'PackSourceMissing',
-  'PackStoreUnavailable',
-  'PackInputRejected',
-] as const;
-export type ErrorCode = (typeof ERROR_CODES)[number];
+/** A port the local dev server needs is taken. */
+export class PortInUse extends CtxPackError {
+  readonly code = 'PortInUse';
+}
+
+/** No usable llama-server or local model, and installing it failed or was not allowed. */
+export class LocalModelUnavailable extends CtxPackError {
+  readonly code = 'LocalModelUnavailable';
+  constructor(
+    message: string,
+    fix: string,
+    /** Every place that was looked in, in order. */
+    readonly looked: readonly string[],
+  ) {
+    super(message, fix, { looked: [...looked] });
+  }
+}
+
+/** The workflow refused the swap (its validator, the work profile, RT-SWAP-001). */
+export class SwapRefused extends CtxPackError {
+  readonly code = 'SwapRefused';
+}
+
+/** What the model saw can no longer be reproduced exactly from the stored artifacts. */
+export class RenderMismatch extends CtxPackError {
+  readonly code = 'RenderMismatch';
+}
+
+/** Every failure code context-packs raises (the catalogue's, shared/core/failures.ts). */
+export const ERROR_CODES: readonly FailureCode[] = FAILURES.map((f) => f.code);
+export type ErrorCode = FailureCode;

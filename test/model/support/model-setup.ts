@@ -4,7 +4,8 @@
  * throws, failing the whole run, when that is impossible: these tests never skip.
  */
 import type { TestProject } from 'vitest/node';
-import { LocalModelUnavailable, resolveLocalModel } from '../../../cli/tools/llama-server.js';
+import { resolveLocalModel } from '../../../cli/tools/llama-server.js';
+import { LocalModelUnavailable } from '../../../shared/core/errors.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
