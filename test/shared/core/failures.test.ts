@@ -67,10 +67,10 @@ describe('the failure catalogue', () => {
   });
 
   it("lists every error class's code, and each class is exported", () => {
-    const classes = Object.entries(errors).filter(
-      (entry): entry is [string, new (m: string, f: string, l: string[]) => errors.CtxPackError] =>
-        typeof entry[1] === 'function' && entry[1].prototype instanceof errors.CtxPackError,
-    );
+    type ErrorClass = new (message: string, fix: string, looked: string[]) => errors.CtxPackError;
+    const classes = (Object.entries(errors) as [string, unknown][])
+      .filter(([, value]) => typeof value === 'function' && (value as { prototype: unknown }).prototype instanceof errors.CtxPackError)
+      .map(([name, value]) => [name, value as ErrorClass] as const);
     expect(classes.length).toBeGreaterThan(15);
     for (const [name, Class] of classes) {
       const err = new Class('m', 'f', []);
