@@ -6,7 +6,7 @@ import { assembleAndStore, listRoleIds, loadProviderRegistry, loadRoleDefinition
 import type { WorkUnitPackOptions } from '../shared/engine/assemble/index.js';
 import type { RequestFit } from '../shared/core/schema/providers.js';
 import { decideFreshness, findStaleSources } from '../shared/engine/freshness.js';
-import { loadRolePack, loadWorkUnitPack } from '../shared/engine/pack-io.js';
+import { packReader, type PackReader } from '../shared/engine/pack-io.js';
 import { droppedRestrictions } from '../shared/core/restrictions.js';
 import type { PackBinding, WorkspaceDescription } from '../shared/core/schema/governed-job.js';
 import type { FreshnessDecision } from '../shared/core/schema/freshness.js';
@@ -34,14 +34,12 @@ function bindingOf(packs: StoredPacks, markers: string[] = []): PackBinding {
 }
 
 /** Binding for a pack already in the store (a pinned pack used as is). */
-async function bindingOfStored(store: PackStore, workUnitHash: string, markers: string[]): Promise<PackBinding> {
-  const unitBytes = await store.get(workUnitHash);
-  const unit = await loadWorkUnitPack(store, workUnitHash);
+async function bindingOfStored(store: PackStore, packs: PackReader, workUnitHash: string, markers: string[]): Promise<PackBinding> {
+  const { pack: unit, bytes: unitBytes } = await packs.workUnit(workUnitHash);
   // Binding counts as use: both packs' age for gc starts over, before visibility lists this job.
   await store.touch(workUnitHash);
   await store.touch(unit.role_pack_hash);
-  const roleBytes = await store.get(unit.role_pack_hash);
-  const rolePack = await loadRolePack(store, unit.role_pack_hash);
+  const { pack: rolePack, bytes: roleBytes } = await packs.role(unit.role_pack_hash);
   return {
     role: unit.role.id,
     role_version: unit.role.version,
@@ -63,13 +61,14 @@ async function bindingOfStored(store: PackStore, workUnitHash: string, markers: 
 async function bindPinned(
   workspace: Workspace,
   store: PackStore,
+  packs: PackReader,
   pinned: string,
   role: string,
   fresh: StoredPacks,
   policy: BindPacksInput['freshness'],
 ): Promise<{ binding: PackBinding; freshness: FreshnessDecision }> {
-  const unit = await loadWorkUnitPack(store, pinned);
-  const rolePack = await loadRolePack(store, unit.role_pack_hash);
+  const unit = (await packs.workUnit(pinned)).pack;
+  const rolePack = (await packs.role(unit.role_pack_hash)).pack;
   if (unit.role.id !== role) {
     throw refusal('RT-SWAP-001', `pinned pack ${pinned} is for role "${unit.role.id}", not "${role}"`, { pinned });
   }
@@ -90,7 +89,7 @@ async function bindPinned(
   });
   if (freshness.decision === 'regenerated') return { binding: bindingOf(fresh, [`regenerated:${pinned}`]), freshness };
   const markers = freshness.decision === 'stale-fallback' ? [freshness.marker] : [];
-  return { binding: await bindingOfStored(store, pinned, markers), freshness };
+  return { binding: await bindingOfStored(store, packs, pinned, markers), freshness };
 }
 
 /** The model's context window from the workspace's provider registry, if it lists the model. */
@@ -106,14 +105,22 @@ function contextWindowOption(fit: { contextWindow: number; requestFit?: RequestF
   return fit ?? {};
 }
 
+/** One read per stored artifact in an activity call; the packs it just built are not read back. */
+function readerWith(store: PackStore, fresh: StoredPacks): PackReader {
+  const packs = packReader(store);
+  packs.add(fresh.role);
+  packs.add(fresh.workUnit);
+  return packs;
+}
+
 type RebuildReason = SwapPacksResult['result']['rebuild_reasons'][number];
 
-/** Why the pack bound now differs from the one in force, read from both packs in the store. */
-async function rebuildReasons(store: PackStore, before: PackBinding, after: PackBinding, pinned: boolean): Promise<RebuildReason[]> {
+/** Why the pack bound now differs from the one in force (the new one is already in `packs`). */
+async function rebuildReasons(packs: PackReader, before: PackBinding, after: PackBinding, pinned: boolean): Promise<RebuildReason[]> {
   const reasons: RebuildReason[] = [];
   if (pinned) reasons.push('pinned');
   if (before.role_pack_hash !== after.role_pack_hash) reasons.push('role-changed');
-  const [old, now] = await Promise.all([loadWorkUnitPack(store, before.work_unit_pack_hash), loadWorkUnitPack(store, after.work_unit_pack_hash)]);
+  const [{ pack: old }, { pack: now }] = await Promise.all([packs.workUnit(before.work_unit_pack_hash), packs.workUnit(after.work_unit_pack_hash)]);
   if (old.sources_hash !== now.sources_hash) reasons.push('sources-changed');
   if (old.budgets.payload_tokens.limit !== now.budgets.payload_tokens.limit) reasons.push('context-window');
   return reasons.length > 0 ? reasons : ['other'];
@@ -164,7 +171,7 @@ export function createAssembleActivities(resolve: Resolve) {
         const contextWindow = input.model ? await contextWindowFor(workspace, input.model.provider, input.model.model) : undefined;
         const fresh = await assembleAndStore(workspace, input.role, { path: input.work_unit }, store, contextWindowOption(contextWindow));
         if (input.pinned_pack_hash) {
-          return bindPinned(workspace, store, input.pinned_pack_hash, input.role, fresh, input.freshness);
+          return bindPinned(workspace, store, readerWith(store, fresh), input.pinned_pack_hash, input.role, fresh, input.freshness);
         }
         return { binding: bindingOf(fresh), freshness: { decision: 'fresh', pack_hash: fresh.workUnit.hash } };
       });
@@ -180,10 +187,11 @@ export function createAssembleActivities(resolve: Resolve) {
         const { request, current } = input;
         const contextWindow = await contextWindowFor(workspace, request.provider, request.model);
         const fresh = await assembleAndStore(workspace, request.target_role, { path: input.work_unit }, store, contextWindowOption(contextWindow));
+        const packs = readerWith(store, fresh);
         let binding: PackBinding;
         let markers: string[] = [];
         if (request.pinned_pack_hash) {
-          const pinned = await bindPinned(workspace, store, request.pinned_pack_hash, request.target_role, fresh, input.freshness);
+          const pinned = await bindPinned(workspace, store, packs, request.pinned_pack_hash, request.target_role, fresh, input.freshness);
           binding = pinned.binding;
           markers = pinned.binding.freshness_markers;
         } else {
@@ -192,7 +200,7 @@ export function createAssembleActivities(resolve: Resolve) {
         const requested = request.pinned_pack_hash ?? current.work_unit_pack_hash;
         const requestedRole = request.pinned_pack_hash ? binding.role_pack_hash : current.role_pack_hash;
         const decision = binding.work_unit_pack_hash === current.work_unit_pack_hash ? 'reused' : 'rebuilt';
-        const reasons = decision === 'reused' ? [] : await rebuildReasons(store, current, binding, request.pinned_pack_hash !== undefined);
+        const reasons = decision === 'reused' ? [] : await rebuildReasons(packs, current, binding, request.pinned_pack_hash !== undefined);
         return {
           binding,
           result: {

@@ -22,44 +22,24 @@ export interface ResolvedWorkspace {
 }
 
 /**
- * The pack store for a workspace id: the workspace's own when this worker has it, else the worker's
- * configured store (a shared one: S3, or a directory every worker mounts). Model calls use this, so a
- * worker without the workspace can still load the packs.
+ * What every activity resolves from a workspace id, from one place and one cache: the workspace and
+ * its store when this worker has the workspace, and the pack store for any id (a shared one for
+ * workspaces of other workers, which is what lets model calls run anywhere).
  */
-export function storeResolver(
-  options: ContextPacksActivityOptions,
-  resolveWorkspace: (id: string) => Promise<ResolvedWorkspace>,
-): (id: string) => Promise<PackStore> {
+export interface ActivityConfig {
+  /** The workspace and its store; `WorkspaceUnknown` when this worker does not serve the id. */
+  workspace(id: string): Promise<ResolvedWorkspace>;
+  /** The pack store for `id`: the workspace's own when this worker has it, else the shared one. */
+  store(id: string): Promise<PackStore>;
+  /** The workspace directory of `id` on this worker, if it has one (no error when it does not). */
+  localWorkspace(id: string): Promise<Workspace | undefined>;
+}
+
+export function resolveConfig(options: ContextPacksActivityOptions): ActivityConfig {
+  const workspaces = new Map<string, Promise<ResolvedWorkspace>>();
   let shared: PackStore | undefined;
-  return async (id) => {
-    if (options.workspaces[id] !== undefined) return (await resolveWorkspace(id)).store;
-    if (typeof options.store === 'object') return options.store;
-    const spec = options.store ?? process.env['CTXPACK_STORE'];
-    if (spec === undefined || spec === '') {
-      throw ApplicationFailure.create({
-        message: `workspace "${id}" is not on this worker and no shared pack store is configured, so its packs cannot be loaded here`,
-        type: 'PackStoreUnavailable',
-        nonRetryable: true,
-        details: [{ fix: 'give every worker the same store: CTXPACK_STORE=s3://bucket/prefix (or a shared file:DIR)' }],
-      });
-    }
-    shared ??= openPackStore(spec);
-    return shared;
-  };
-}
-
-/** The workspace directory of `id` on this worker, if it has one (no error when it does not). */
-export function localWorkspace(
-  options: ContextPacksActivityOptions,
-  resolveWorkspace: (id: string) => Promise<ResolvedWorkspace>,
-): (id: string) => Promise<Workspace | undefined> {
-  return async (id) => (options.workspaces[id] === undefined ? undefined : (await resolveWorkspace(id)).workspace);
-}
-
-export function workspaceResolver(options: ContextPacksActivityOptions): (id: string) => Promise<ResolvedWorkspace> {
-  const cache = new Map<string, Promise<ResolvedWorkspace>>();
-  return (id) => {
-    let resolved = cache.get(id);
+  const workspace = (id: string): Promise<ResolvedWorkspace> => {
+    let resolved = workspaces.get(id);
     if (!resolved) {
       const dir = options.workspaces[id];
       if (dir === undefined) {
@@ -71,16 +51,34 @@ export function workspaceResolver(options: ContextPacksActivityOptions): (id: st
         });
       }
       resolved = (async () => {
-        const workspace = await Workspace.open(path.resolve(dir));
-        const store =
-          typeof options.store === 'object'
-            ? options.store
-            : openPackStore(options.store, { workspaceRoot: workspace.root });
-        return { workspace, store };
+        const opened = await Workspace.open(path.resolve(dir));
+        const store = typeof options.store === 'object' ? options.store : openPackStore(options.store, { workspaceRoot: opened.root });
+        return { workspace: opened, store };
       })();
-      resolved.catch(() => cache.delete(id));
-      cache.set(id, resolved);
+      resolved.catch(() => workspaces.delete(id));
+      workspaces.set(id, resolved);
     }
     return resolved;
+  };
+  return {
+    workspace,
+    async store(id) {
+      if (options.workspaces[id] !== undefined) return (await workspace(id)).store;
+      if (typeof options.store === 'object') return options.store;
+      const spec = options.store ?? process.env['CTXPACK_STORE'];
+      if (spec === undefined || spec === '') {
+        throw ApplicationFailure.create({
+          message: `workspace "${id}" is not on this worker and no shared pack store is configured, so its packs cannot be loaded here`,
+          type: 'PackStoreUnavailable',
+          nonRetryable: true,
+          details: [{ fix: 'give every worker the same store: CTXPACK_STORE=s3://bucket/prefix (or a shared file:DIR)' }],
+        });
+      }
+      shared ??= openPackStore(spec);
+      return shared;
+    },
+    async localWorkspace(id) {
+      return options.workspaces[id] === undefined ? undefined : (await workspace(id)).workspace;
+    },
   };
 }

@@ -1,6 +1,6 @@
 /** Every activity of the governed-job workflow, bound to one worker's workspaces and store. */
 import { createAssembleActivities } from './assemble.js';
-import { localWorkspace, storeResolver, workspaceResolver, type ContextPacksActivityOptions } from './config.js';
+import { resolveConfig, type ContextPacksActivityOptions } from './config.js';
 import { createInvokeActivities, type ProviderFactory } from './invoke-model.js';
 import type { GovernedJobActivities } from './types.js';
 import { createVerifyActivities } from './verify.js';
@@ -16,13 +16,11 @@ export interface CreateActivitiesOptions extends ContextPacksActivityOptions {
 }
 
 export function createActivities(options: CreateActivitiesOptions): GovernedJobActivities {
-  const resolve = workspaceResolver(options);
+  // One resolver for the whole set: each workspace is opened, and each store made, once per worker.
+  const config = resolveConfig(options);
   return {
-    ...createAssembleActivities(resolve),
-    ...createInvokeActivities(
-      { workspace: resolve, store: storeResolver(options, resolve), localWorkspace: localWorkspace(options, resolve) },
-      options.providerFactory,
-    ),
-    ...createVerifyActivities(resolve),
+    ...createAssembleActivities(config.workspace),
+    ...createInvokeActivities(config, options.providerFactory),
+    ...createVerifyActivities(config.workspace),
   };
 }

@@ -12,12 +12,11 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { WORKSPACE_ACTIVITIES, type GovernedJobActivities } from '../activities/types.js';
-import { workspaceTaskQueue } from '../shared/core/schema/governed-job.js';
+import { DEFAULT_TASK_QUEUE, workspaceTaskQueue } from '../shared/core/schema/governed-job.js';
 import { contextPacksPlugin, type ContextPacksPluginOptions } from './plugin.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 
-export const DEFAULT_TASK_QUEUE = 'context-packs';
-export { workspaceTaskQueue };
+export { DEFAULT_TASK_QUEUE, workspaceTaskQueue };
 
 export interface ContextPacksWorkerOptions extends ContextPacksPluginOptions {
   readonly address?: string;

@@ -69,22 +69,66 @@ export async function loadPack(store: PackStore, hash: string): Promise<Verified
   return verifyPackBytes(await store.get(hash), hash);
 }
 
+/** A verified pack of a known kind, with the bytes it was verified from. */
+export interface LoadedPack<P> {
+  readonly hash: Sha256;
+  readonly bytes: Uint8Array;
+  readonly pack: P;
+}
+
+function wrongKind(verified: VerifiedPack, kind: AnyPack['kind']): PackSchemaInvalid {
+  const which = kind === 'RoleContextPack' ? 'role pack' : 'work-unit pack';
+  return new PackSchemaInvalid(`${verified.hash} is a ${verified.parsed.kind}, not a ${kind}`, `pass the ${which} hash`, { hash: verified.hash });
+}
+
+function asRolePack(verified: VerifiedPack): LoadedPack<RoleContextPack> {
+  if (verified.parsed.kind !== 'RoleContextPack') throw wrongKind(verified, 'RoleContextPack');
+  return { hash: verified.hash, bytes: verified.bytes, pack: verified.parsed.pack };
+}
+
+function asWorkUnitPack(verified: VerifiedPack): LoadedPack<WorkUnitContextPack> {
+  if (verified.parsed.kind !== 'WorkUnitContextPack') throw wrongKind(verified, 'WorkUnitContextPack');
+  return { hash: verified.hash, bytes: verified.bytes, pack: verified.parsed.pack };
+}
+
 export async function loadRolePack(store: PackStore, hash: string): Promise<RoleContextPack> {
-  const { parsed } = await loadPack(store, hash);
-  if (parsed.kind !== 'RoleContextPack') {
-    throw new PackSchemaInvalid(`${hash} is a ${parsed.kind}, not a RoleContextPack`, 'pass the role pack hash', { hash });
-  }
-  return parsed.pack;
+  return asRolePack(await loadPack(store, hash)).pack;
 }
 
 export async function loadWorkUnitPack(store: PackStore, hash: string): Promise<WorkUnitContextPack> {
-  const { parsed } = await loadPack(store, hash);
-  if (parsed.kind !== 'WorkUnitContextPack') {
-    throw new PackSchemaInvalid(
-      `${hash} is a ${parsed.kind}, not a WorkUnitContextPack`,
-      'pass the work-unit pack hash',
-      { hash },
-    );
-  }
-  return parsed.pack;
+  return asWorkUnitPack(await loadPack(store, hash)).pack;
+}
+
+/**
+ * Packs read through one reader are fetched, re-hashed and parsed once: an activity that needs the
+ * same pack in several steps (bind a pinned pack, describe its binding, compare it with the one in
+ * force) makes one store read per artifact. Packs the activity itself just built and stored can be
+ * added with {@link PackReader.add}, so they are not read back at all. Meant for one activity call:
+ * a later call must see the store as it is then.
+ */
+export interface PackReader {
+  role(hash: string): Promise<LoadedPack<RoleContextPack>>;
+  workUnit(hash: string): Promise<LoadedPack<WorkUnitContextPack>>;
+  /** Packs verified by their builder (canonical bytes, hash of those bytes). */
+  add(pack: { readonly hash: Sha256; readonly bytes: Uint8Array; readonly pack: RoleContextPack | WorkUnitContextPack }): void;
+}
+
+export function packReader(store: PackStore): PackReader {
+  const seen = new Map<string, Promise<VerifiedPack>>();
+  const read = (hash: string): Promise<VerifiedPack> => {
+    let pending = seen.get(hash);
+    if (!pending) {
+      pending = loadPack(store, hash);
+      seen.set(hash, pending);
+    }
+    return pending;
+  };
+  return {
+    role: async (hash) => asRolePack(await read(hash)),
+    workUnit: async (hash) => asWorkUnitPack(await read(hash)),
+    add: ({ hash, bytes, pack }) => {
+      const parsed: AnyPack = pack.kind === 'RoleContextPack' ? { kind: pack.kind, pack } : { kind: pack.kind, pack };
+      seen.set(hash, Promise.resolve({ hash, bytes, parsed }));
+    },
+  };
 }

@@ -7,16 +7,24 @@ import { z } from 'zod';
 import { GovernanceMode, Id, ModelId, RoleId, Sha256Hash, Version, WorkspacePath } from './common.js';
 import { FreshnessPolicy } from './freshness.js';
 
+/** The task queue the plugin's workers poll unless told otherwise. */
+export const DEFAULT_TASK_QUEUE = 'context-packs';
+
 /** The conventional task queue of the workers that have workspace `workspaceId` (workspace-affine routing). */
-export function workspaceTaskQueue(workspaceId: string, base = 'context-packs'): string {
+export function workspaceTaskQueue(workspaceId: string, base = DEFAULT_TASK_QUEUE): string {
   return `${base}.workspace.${workspaceId}`;
 }
 
-export const StoreRefSchema = z.strictObject({
+/**
+ * Where an artifact lives. Goes into Temporal history and packs, so it is never a host path, a
+ * bucket URL with credentials, or anything else machine-specific: just the kind and the hash key.
+ */
+export const StoreRef = z.strictObject({
   store: z.enum(['file', 's3']),
+  /** `sha256/<64 lowercase hex>` */
   key: z.string().regex(/^sha256\/[0-9a-f]{64}$/),
 });
-export type StoreRefRecord = z.infer<typeof StoreRefSchema>;
+export type StoreRef = z.infer<typeof StoreRef>;
 
 export const ProviderLocation = z.enum(['local', 'cloud']);
 
@@ -37,7 +45,7 @@ export const PackBinding = z.strictObject({
   lock_set: z.strictObject({ write: z.array(z.string()), read: z.array(z.string()), deny: z.array(z.string()) }),
   role_pack_hash: Sha256Hash,
   work_unit_pack_hash: Sha256Hash,
-  store_refs: z.strictObject({ role: StoreRefSchema, work_unit: StoreRefSchema }),
+  store_refs: z.strictObject({ role: StoreRef, work_unit: StoreRef }),
   sizes: z.strictObject({ role: z.number().int().min(0), work_unit: z.number().int().min(0) }),
   redaction_count: z.number().int().min(0),
   freshness_markers: z.array(z.string()),
@@ -79,7 +87,7 @@ export const SwapResult = z.strictObject({
    */
   rebuild_reasons: z.array(z.enum(['role-changed', 'sources-changed', 'context-window', 'pinned', 'other'])),
   /** Where the effective pack is stored. */
-  context_compile_ref: StoreRefSchema,
+  context_compile_ref: StoreRef,
   freshness_markers: z.array(z.string()),
 });
 export type SwapResult = z.infer<typeof SwapResult>;
@@ -117,7 +125,7 @@ export const RoleExecutionIdentity = z.strictObject({
   work_unit_pack_hash: Sha256Hash,
   render_hash: Sha256Hash,
   prefix_hash: Sha256Hash,
-  store_refs: z.strictObject({ role: StoreRefSchema, work_unit: StoreRefSchema }),
+  store_refs: z.strictObject({ role: StoreRef, work_unit: StoreRef }),
   provider_registry_hash: Sha256Hash.nullable(),
 });
 export type RoleExecutionIdentity = z.infer<typeof RoleExecutionIdentity>;

@@ -1,15 +1,8 @@
 /** The content-addressed pack store interface: small, so an object-store implementation can follow. */
+import type { StoreRef } from '../../core/schema/governed-job.js';
 import type { Sha256 } from '../hash.js';
 
-/**
- * Where an artifact lives. Goes into Temporal history and packs, so it is never a host path, a
- * bucket URL with credentials, or anything else machine-specific: just the kind and the hash key.
- */
-export interface StoreRef {
-  readonly store: 'file' | 's3';
-  /** `sha256/<64 lowercase hex>` */
-  readonly key: string;
-}
+export type { StoreRef };
 
 /** What {@link PackStore.put} stored. */
 export interface StoredArtifact {
