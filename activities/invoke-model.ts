@@ -60,6 +60,7 @@ export interface ProviderContext {
 /** Builds the provider for a stored provider snapshot. Tests wrap it to inject faults. */
 export type ProviderFactory = (snapshot: ProviderSnapshot, context: ProviderContext) => Promise<ModelProvider>;
 
+/** Builds the provider adapter for a stored provider snapshot (scripted, OpenAI-compatible, Anthropic, completion). */
 export const defaultProviderFactory: ProviderFactory = async (snapshot, context) => {
   const { entry } = snapshot;
   if (entry.api === 'scripted') {

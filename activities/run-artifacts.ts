@@ -20,6 +20,7 @@ import { ProviderEntry } from '../shared/core/schema/providers.js';
 import type { PackStore } from '../shared/engine/store/index.js';
 import { ScriptFile } from './providers/scripted.js';
 
+/** The provider entry an invocation used, stored content-addressed so replay knows exactly what was called. */
 export const ProviderSnapshot = z.strictObject({
   kind: z.literal('ProviderSnapshot'),
   schema_version: z.literal(1),
@@ -30,6 +31,7 @@ export const ProviderSnapshot = z.strictObject({
 });
 export type ProviderSnapshot = z.infer<typeof ProviderSnapshot>;
 
+/** A model's answer as stored (content-addressed) after an invocation; history holds only its hash. */
 export const ModelResponseRecord = z.strictObject({
   kind: z.literal('ModelResponse'),
   schema_version: z.literal(1),

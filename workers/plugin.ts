@@ -23,6 +23,7 @@ import { composeWorkflowsPath, withSdkModules, WORKFLOWS_PATH } from './workflow
 
 export { WORKFLOWS_PATH, composeWorkflowsPath };
 
+/** Options of {@link ContextPacksPlugin}: the activities' workspaces and store, and whether to add the library's workflows. */
 export interface ContextPacksPluginOptions extends CreateActivitiesOptions {
   /** Use a pre-built workflow bundle instead of bundling `workflows/` at worker start. */
   readonly workflowBundle?: { readonly codePath: string } | { readonly code: string };

@@ -18,6 +18,7 @@ import { ensureSearchAttributes } from './search-attributes.js';
 
 export { DEFAULT_TASK_QUEUE, workspaceTaskQueue };
 
+/** Options of {@link createContextPacksWorker}: connection, task queue, workspaces, store and worker tuning. */
 export interface ContextPacksWorkerOptions extends ContextPacksPluginOptions {
   readonly address?: string;
   readonly namespace?: string;
@@ -38,6 +39,7 @@ export interface WorkerTuning {
   readonly maxConcurrentActivityTaskExecutions?: number;
 }
 
+/** A Temporal worker with the plugin's workflows and activities on one task queue. Checks the namespace's search attributes first (throws `SearchAttributesMissing`). */
 export async function createContextPacksWorker(options: ContextPacksWorkerOptions): Promise<Worker> {
   const { address, namespace = 'default', taskQueue, connection: given, identity, tuning, ...plugin } = options;
   const connection = given ?? (await NativeConnection.connect({ address: address ?? 'localhost:7233' }));
@@ -62,6 +64,7 @@ export async function createContextPacksWorker(options: ContextPacksWorkerOption
  */
 export type ServeMode = 'all' | 'general' | 'workspace';
 
+/** Options of {@link createContextPacksWorkers}: which queues this process serves (general, workspace-affine or both). */
 export interface ContextPacksWorkersOptions extends Omit<ContextPacksWorkerOptions, 'address' | 'connection'> {
   readonly connection: NativeConnection;
   readonly serve?: ServeMode;

@@ -5,6 +5,7 @@
  */
 import type { RenderedMessage } from '../../shared/engine/render.js';
 
+/** A tool call a model asked for (name and arguments), before the pack's lock set gates it. */
 export interface ToolCall {
   readonly tool: string;
   readonly path?: string;
@@ -12,6 +13,7 @@ export interface ToolCall {
   readonly content?: string;
 }
 
+/** What a provider adapter is asked: the rendered messages, the allowed tools and the answer limits. */
 export interface ModelRequest {
   readonly model: string;
   readonly messages: readonly RenderedMessage[];
@@ -22,6 +24,7 @@ export interface ModelRequest {
   readonly context: { readonly role: string; readonly microTask: string; readonly iteration: number };
 }
 
+/** What a provider adapter answers: text, tool calls, usage and the model id that answered. */
 export interface ModelResponse {
   readonly text: string;
   readonly toolCalls: readonly ToolCall[];
@@ -36,6 +39,7 @@ export interface ModelResponse {
   readonly providerModel: string;
 }
 
+/** A model behind one neutral interface: implement `complete` to add a provider adapter. */
 export interface ModelProvider {
   readonly id: string;
   complete(request: ModelRequest): Promise<ModelResponse>;

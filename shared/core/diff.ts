@@ -5,6 +5,7 @@
  */
 import { canonicalJson } from './canonical.js';
 
+/** One difference between two packs: the field path and both values. */
 export interface PackDiffEntry {
   /** e.g. `lock_set.write`, `payload.facts[fact-0123456789abcdef]`, `required_files[src/a.ts].sha256` */
   readonly field: string;
@@ -15,6 +16,7 @@ export interface PackDiffEntry {
 
 const KEY_FIELDS = ['id', 'source_id', 'path', 'name'] as const;
 
+/** What changed between two packs, field by field. */
 export function diffPacks(before: unknown, after: unknown): PackDiffEntry[] {
   const out: PackDiffEntry[] = [];
   walk(before, after, '', out);

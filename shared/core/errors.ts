@@ -8,6 +8,7 @@
 import { FAILURES, type FailureCode } from './failures.js';
 import { scrubDetails, scrubSync } from './text/scrub.js';
 
+/** The base of every error context-packs throws on purpose: a stable `code` from the failure catalogue, a one-line `fix`, and secret-free `details`. */
 export abstract class CtxPackError extends Error {
   /** The catalogue code (shared/core/failures.ts): the ApplicationFailure type at the activity boundary. */
   abstract readonly code: FailureCode;
@@ -144,4 +145,5 @@ export class RenderMismatch extends CtxPackError {
 
 /** Every failure code context-packs raises (the catalogue's, shared/core/failures.ts). */
 export const ERROR_CODES: readonly FailureCode[] = FAILURES.map((f) => f.code);
+/** A failure code of the catalogue (`shared/core/failures.ts`). */
 export type ErrorCode = FailureCode;

@@ -6,11 +6,17 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
+/** Search attribute (Keyword): the role of the seat a governed job runs now. */
 export const CtxPackRole = defineSearchAttributeKey('CtxPackRole', SearchAttributeType.KEYWORD);
+/** Search attribute (Keyword): the model of the seat a governed job runs now. */
 export const CtxPackModel = defineSearchAttributeKey('CtxPackModel', SearchAttributeType.KEYWORD);
+/** Search attribute (Keyword): the provider of the seat a governed job runs now. */
 export const CtxPackProvider = defineSearchAttributeKey('CtxPackProvider', SearchAttributeType.KEYWORD);
+/** Search attribute (Keyword): the `sha256:` hash of the work-unit pack bound now. */
 export const CtxPackHash = defineSearchAttributeKey('CtxPackHash', SearchAttributeType.KEYWORD);
+/** Search attribute (Bool): whether the current seat's provider is a cloud provider. */
 export const CtxPackCloud = defineSearchAttributeKey('CtxPackCloud', SearchAttributeType.BOOL);
+/** Search attribute (Keyword): the work unit (job) a governed job runs. */
 export const CtxPackJob = defineSearchAttributeKey('CtxPackJob', SearchAttributeType.KEYWORD);
 
 /** Every attribute the plugin writes; the dev server and the compose file register all of them. */

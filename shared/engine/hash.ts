@@ -10,12 +10,14 @@ import { canonicalJson } from '../core/canonical.js';
 export const HASH_PREFIX = 'sha256:';
 export const HASH_PATTERN = /^sha256:[0-9a-f]{64}$/;
 
+/** A `sha256:` followed by 64 lowercase hex digits. */
 export type Sha256 = `sha256:${string}`;
 
 export function sha256Hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** The `sha256:` hash of bytes or a string. */
 export function sha256(data: Uint8Array | string): Sha256 {
   return `${HASH_PREFIX}${sha256Hex(data)}`;
 }

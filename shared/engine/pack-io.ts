@@ -65,6 +65,7 @@ export function verifyPackBytes(bytes: Uint8Array, expectedHash?: string): Verif
   return { hash, bytes, parsed };
 }
 
+/** Reads a pack from the store by hash and verifies it (hash, canonical form, schema). Throws `ContextPackArtifactCorrupt` or `PackSchemaInvalid`. */
 export async function loadPack(store: PackStore, hash: string): Promise<VerifiedPack> {
   return verifyPackBytes(await store.get(hash), hash);
 }
@@ -91,10 +92,12 @@ function asWorkUnitPack(verified: VerifiedPack): LoadedPack<WorkUnitContextPack>
   return { hash: verified.hash, bytes: verified.bytes, pack: verified.parsed.pack };
 }
 
+/** Reads and verifies a role pack by hash ({@link loadPack}), refusing any other kind. */
 export async function loadRolePack(store: PackStore, hash: string): Promise<RoleContextPack> {
   return asRolePack(await loadPack(store, hash)).pack;
 }
 
+/** Reads and verifies a work-unit pack by hash ({@link loadPack}), refusing any other kind. */
 export async function loadWorkUnitPack(store: PackStore, hash: string): Promise<WorkUnitContextPack> {
   return asWorkUnitPack(await loadPack(store, hash)).pack;
 }

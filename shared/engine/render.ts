@@ -24,6 +24,7 @@ export interface RenderedMessage {
   readonly content: string;
 }
 
+/** What a model is sent for a pair of packs: the messages, their hash and the role prefix's hash. */
 export interface Rendering {
   readonly messages: readonly RenderedMessage[];
   /** Hash of the system message's UTF-8 bytes: equal across micro-tasks of one role pack. */
@@ -103,6 +104,7 @@ export function renderTask(target: RenderTarget): string {
   ].join('\n');
 }
 
+/** Renders a role pack and a work-unit pack into the messages a model is sent (deterministic). */
 export function renderPacks(target: RenderTarget): Rendering {
   const prefix = renderRolePrefix(target.rolePack, target.rolePackHash);
   const messages: RenderedMessage[] = [

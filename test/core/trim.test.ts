@@ -62,20 +62,6 @@ describe('trimming to the payload budget', () => {
     expect(measurePayload(withIt)).toBeGreaterThan(3000);
   });
 
-  it('trims 10,000 items in well under a second, and about 10x the time of 1,000', () => {
-    const time = (n: number) => {
-      const items = trimItems(n);
-      const started = performance.now();
-      trimToBudget(brand('S.'), items, [], ['context:docs/notes/big.md'], [], 3000);
-      return performance.now() - started;
-    };
-    time(1_000);
-    const small = Math.min(time(1_000), time(1_000));
-    const large = Math.min(time(10_000), time(10_000));
-    expect(large).toBeLessThan(1000);
-    expect(large / small).toBeLessThan(20); // the bench row holds the 12x target; a loaded CI machine gets slack
-  });
-
   it('says what the hard part takes when it alone does not fit', async () => {
     const dir = await notesWith('trim-hard', 0, 'word '.repeat(150).trim());
     const role = path.join(dir, '.ctxpack/roles/coder.yaml');

@@ -28,14 +28,15 @@ async function workspaceCopy(label: string): Promise<string> {
   return dir;
 }
 
-/** Runs `attempt`, expecting a CtxPackError with `code` (and `rule` in its details) within a second. */
+/**
+ * Runs `attempt`, expecting a CtxPackError with `code` (and `rule` in its details). A read that
+ * blocked (a FIFO, /dev/zero) would never settle: the test's timeout, not a clock, catches that.
+ */
 async function refusedFast(attempt: () => Promise<unknown>, code: string, rule?: string): Promise<CtxPackError> {
-  const started = performance.now();
   const error = await attempt().then(
     () => undefined,
     (err: unknown) => err,
   );
-  expect(performance.now() - started, 'refused within a second').toBeLessThan(1000);
   expect(error).toBeInstanceOf(CtxPackError);
   const typed = error as CtxPackError;
   expect(typed.code).toBe(code);
@@ -62,10 +63,8 @@ describe('bounded reads: a FIFO, a device or an oversized file fails at once', (
       [big, 'too-large'],
     ] as const) {
       await refusedFast(() => readBoundedFile(file, '--work-unit', INPUT_LIMITS.definition), 'PackInputRejected', rule);
-      const started = performance.now();
+      // A blocking read would hit the 20 s timeout (and fail on the exit code) instead of refusing.
       const cli = await runCtxpack(['assemble', '--workspace', dir, '--role', 'coder', '--work-unit', file, '--json'], { timeoutMs: 20_000 });
-      // The CLI's own start-up takes most of this; a blocking read would hit the 20 s timeout instead.
-      expect(performance.now() - started).toBeLessThan(15_000);
       expect(cli.code, cli.stderr).toBe(3);
       expect(cli.stderr).toContain(`rule ${rule}`);
       if (rule === 'too-large') continue; // 1 MiB is a fine size for a pack file: see the sparse file below

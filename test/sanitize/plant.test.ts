@@ -225,15 +225,13 @@ describe('exact fields refuse, naming the field and the rule, never the value', 
     value: () => token('github-token'),
   });
 
-  it(`refuses ${cases.length} planted exact-field values in under a second each`, async () => {
+  it(`refuses ${cases.length} planted exact-field values, naming field and rule`, async () => {
     for (const testCase of cases) {
       const dir = await workspaceCopy('exact');
       const value = testCase.value();
       expect(value.length).toBeGreaterThan(5);
       await testCase.edit(dir, value);
-      const started = performance.now();
       const error = await assemblePacks(await Workspace.open(dir), 'coder', { path: unitFile }).catch((err: unknown) => err);
-      expect(performance.now() - started).toBeLessThan(1000);
       expect(error, `${testCase.field} ${testCase.rule}`).toBeInstanceOf(CtxPackError);
       const { message, fix, details } = error as CtxPackError;
       expect(message).toContain(testCase.field);

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { globProblem, workspacePathProblem } from '../paths.js';
 
+/** Schema of a `sha256:<64 lowercase hex>` content hash. */
 export const Sha256Hash = z
   .string()
   .regex(/^sha256:[0-9a-f]{64}$/, { error: 'must be "sha256:" followed by 64 lowercase hex digits' });
@@ -55,6 +56,7 @@ export const WorkspaceGlob = z.string().superRefine((value, ctx) => {
   }
 });
 
+/** How strictly a role is governed: `strict`, `standard` or `advisory`. */
 export const GovernanceMode = z.enum(['strict', 'standard', 'advisory']);
 export type GovernanceMode = z.infer<typeof GovernanceMode>;
 

@@ -18,6 +18,7 @@ const itemFields = {
   local_only: z.boolean().default(false),
 };
 
+/** A context-items file (`.ctxpack/context/*.yaml`): payload items with their source references. */
 export const ContextItemsFile = z.strictObject({
   schema_version: z.literal(1),
   synopsis: z.string().trim().max(800).optional(),

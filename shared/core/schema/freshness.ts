@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { Sha256Hash, SourceId } from './common.js';
 
+/** What a job does with a pack whose sources changed: use it, fall back with a marker, or regenerate it. */
 export const FreshnessPolicy = z.strictObject({
   /** The workflow may rebuild a stale pack from current sources. */
   regen_allowed: z.boolean(),

@@ -54,6 +54,7 @@ export type PackBinding = z.infer<typeof PackBinding>;
 
 export const SwapReason = z.enum(['swap', 'escalation']);
 
+/** A model swap or escalation request: target role, model and provider, reason and requester, and a request id for dedupe. */
 export const SwapRequest = z.strictObject({
   /** Idempotency key: a request id is applied at most once per job, across continue-as-new. */
   request_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, {
@@ -71,6 +72,7 @@ export type SwapRequest = z.infer<typeof SwapRequest>;
 
 export const SwapDecision = z.enum(['reused', 'rebuilt']);
 
+/** What a swap did: reused or rebuilt, the requested and effective pack hashes, and why it rebuilt. */
 export const SwapResult = z.strictObject({
   request_id: z.string(),
   seat: Seat,
@@ -92,6 +94,7 @@ export const SwapResult = z.strictObject({
 });
 export type SwapResult = z.infer<typeof SwapResult>;
 
+/** One entry of a job's swap log: who asked, from which seat to which, the outcome and both pack hashes. */
 export const SwapLogEntry = z.strictObject({
   /** Workflow time (deterministic) when the swap started. */
   at: z.string(),
@@ -153,6 +156,7 @@ export const WorkspaceDescription = z.strictObject({
 });
 export type WorkspaceDescription = z.infer<typeof WorkspaceDescription>;
 
+/** The input of the `governedJob` workflow: workspace, work unit, the starting seat, freshness policy and cloud consent. */
 export const GovernedJobInput = z.strictObject({
   /** A workspace id the worker maps to a directory: never a host path in history. */
   workspace_id: Id,
@@ -178,4 +182,5 @@ export const GovernedJobInput = z.strictObject({
     .optional(),
 });
 export type GovernedJobInput = z.input<typeof GovernedJobInput>;
+/** A parsed {@link GovernedJobInput}, with its defaults applied. */
 export type GovernedJobParams = z.output<typeof GovernedJobInput>;

@@ -79,6 +79,7 @@ export const Coverage = z.strictObject({
 
 const byId = <T extends { id: string }>(item: T) => item.id;
 
+/** The context payload of a work-unit pack: synopsis, facts, constraints, open loops, anchors and coverage, every item with its sources. */
 export const ContextPayload = z.strictObject({
   synopsis: SafeText(SYNOPSIS_MAX_CHARS, 0),
   facts: sortedSet(Fact, byId, 'id'),

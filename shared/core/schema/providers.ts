@@ -24,6 +24,7 @@ export const RequestFit = z.strictObject({
 });
 export type RequestFit = z.infer<typeof RequestFit>;
 
+/** One provider of the registry: id, API kind, location (local or cloud), models and their windows. */
 export const ProviderEntry = z.strictObject({
   id: Id,
   /** `local` runs on the team's machines; `cloud` sends data to a third party and needs consent. */
@@ -57,6 +58,7 @@ export const ProviderEntry = z.strictObject({
 });
 export type ProviderEntry = z.infer<typeof ProviderEntry>;
 
+/** The workspace's provider registry (`.ctxpack/providers.yaml`). */
 export const ProviderRegistry = z
   .strictObject({
     schema_version: z.literal(1),
@@ -73,6 +75,7 @@ export const ProviderRegistry = z
   });
 export type ProviderRegistry = z.infer<typeof ProviderRegistry>;
 
+/** Workspace settings (`.ctxpack/workspace.yaml`). */
 export const WorkspaceSettings = z.strictObject({
   schema_version: z.literal(1),
   /** Master switch: when false no role in this workspace may use a cloud provider. */

@@ -29,6 +29,7 @@ export const LadderRung = z.strictObject({
 });
 export type LadderRung = z.infer<typeof LadderRung>;
 
+/** Which models may hold a role, in escalation order, when to escalate, and whether cloud is allowed. */
 export const WorkProfile = z.strictObject({
   /** Whether any rung of this role may run on a cloud provider. */
   cloud_allowed: z.boolean(),
@@ -53,6 +54,7 @@ export const RoleBudgets = z.strictObject({
   payload_tokens: z.number().int().min(1).max(10_000_000),
 });
 
+/** A role definition file (`.ctxpack/roles/<role>.yaml`), the input of a role pack. */
 export const RoleDefinition = z.strictObject({
   schema_version: z.literal(1),
   role_id: RoleId,

@@ -30,6 +30,7 @@ export const CodexRef = z.strictObject({
 });
 export type CodexRef = z.infer<typeof CodexRef>;
 
+/** What a role may touch: `write`, `read` and `deny` globs over workspace-relative paths (deny wins). */
 export const LockSet = z.strictObject({
   write: sortedStrings(WorkspaceGlob, 'glob'),
   read: sortedStrings(WorkspaceGlob, 'glob'),
@@ -37,6 +38,7 @@ export const LockSet = z.strictObject({
 });
 export type LockSet = z.infer<typeof LockSet>;
 
+/** The role pack: role id and version, codex references, governance mode, allowed tools, lock set, strict rules, budgets and work profile. */
 export const RoleContextPack = z.strictObject({
   kind: z.literal('RoleContextPack'),
   schema_version: z.literal(1),

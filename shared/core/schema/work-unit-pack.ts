@@ -42,6 +42,7 @@ export const PackVerification = z.strictObject({
 });
 export type PackVerification = z.infer<typeof PackVerification>;
 
+/** The work-unit pack: job, packet and micro-task ids, required files, verification contract, context payload and token budgets. */
 export const WorkUnitContextPack = z.strictObject({
   kind: z.literal('WorkUnitContextPack'),
   schema_version: z.literal(1),

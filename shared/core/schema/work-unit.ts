@@ -24,6 +24,7 @@ export const VerificationCommand = z.strictObject({
   timeout_seconds: z.number().int().min(1).max(3600),
 });
 
+/** How a micro-task is verified: the commands to run and what must hold. */
 export const VerificationContract = z.strictObject({
   commands: z.array(VerificationCommand).max(50),
   acceptance: z.string().trim().min(1).max(ACCEPTANCE_MAX_CHARS),
@@ -39,6 +40,7 @@ export const ContextSourceInput = z.strictObject({
   kind: z.enum(['notes', 'items']),
 });
 
+/** A work-unit file, the input of a work-unit pack. */
 export const WorkUnitDefinition = z
   .strictObject({
     schema_version: z.literal(1),

@@ -25,11 +25,13 @@ export interface SealedPack<T> {
   readonly hash: Sha256;
 }
 
+/** Seals a pack: its canonical bytes (RFC 8785) and their `sha256:` hash. */
 export function seal<T>(pack: T): SealedPack<T> {
   const bytes = canonicalBytes(pack);
   return { pack, bytes, hash: sha256(bytes) };
 }
 
+/** Both packs of one assembly, each sealed (canonical bytes and their `sha256:` hash). */
 export interface AssembledPacks {
   readonly role: SealedPack<RoleContextPack>;
   readonly workUnit: SealedPack<WorkUnitContextPack>;
@@ -59,6 +61,7 @@ export async function assemblePacks(
   return assemblyMemo.get(workspace, { roleId, workUnit: workUnit.path, contextWindow: options.contextWindow ?? null, requestFit: options.requestFit ?? null }, build);
 }
 
+/** Assembled packs after storing, with their store refs. */
 export interface StoredPacks extends AssembledPacks {
   readonly storeRefs: { readonly role: StoreRef; readonly workUnit: StoreRef };
 }

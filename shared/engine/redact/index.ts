@@ -28,6 +28,7 @@ export interface RedactionFinding {
   readonly count: number;
 }
 
+/** Redacted text and what was found: rule ids and counts, never the secret values. */
 export interface RedactionResult {
   /** The input with every secret replaced by its placeholder. */
   readonly text: string;
