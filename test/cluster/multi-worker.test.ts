@@ -21,7 +21,7 @@ import { BIG, TINY, WORKSPACE_ID, jobInput, swap, writeScript } from '../support
 import { CTXPACK_BIN } from '../support/cli.js';
 import { testTemporal, uniqueTaskQueue } from '../support/temporal.js';
 import { copyExampleWorkspace } from '../support/workspace.js';
-import { MINIO_START_TIMEOUT_MS, useMinio } from '../s3/support/minio.js';
+import { MINIO_START_TIMEOUT_MS, useMinio } from '../shared/engine/store/s3/support/minio.js';
 
 const minio = useMinio();
 const children: ChildProcess[] = [];

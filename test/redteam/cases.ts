@@ -9,6 +9,17 @@ import path from 'node:path';
 import { expect } from 'vitest';
 import type { ToolCallRecord } from '../../activities/types.js';
 
+/**
+ * Every red-team case, by id: what it attacks. Each id must be the title (or its prefix) of a test
+ * in test/redteam/, and every id the shipped code or the README names must be here (cases.test.ts).
+ */
+export const RED_TEAM_CASES = {
+  'RT-ROLE-001': 'a model invoked under a seat, binding or pack that does not match its role (tampered, stale, unregistered provider)',
+  'RT-SWAP-001': 'a swap or pinned pack that is weaker than the role definition, for another role, or stale',
+  'RT-LEAK-001': 'workspace context sent to a cloud provider without consent, or unprojected, or with secrets',
+  'RT-INJECT-001': 'hostile model output or planted workspace content that tries to run tools outside the lock set or rewrite governance',
+} as const;
+
 export interface ToolCase {
   readonly name: string;
   readonly call: { tool: string; path?: string; content?: string };

@@ -10,8 +10,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Seat } from '../../shared/core/schema/governed-job.js';
-import type { FakeProvider, RecordedRequest, Reply } from '../providers/support/fake-provider.js';
-import { FAKE_ANTHROPIC_KEY } from '../providers/support/wire.js';
+import type { FakeProvider, RecordedRequest, Reply } from '../activities/providers/support/fake-provider.js';
+import { FAKE_ANTHROPIC_KEY } from '../activities/providers/support/wire.js';
 import { bindAndInvoke, setupJob } from '../support/governed.js';
 import { HTTP_CLOUD, HTTP_LARGE, hostPaths, toolAnswer, useFakeProviders, useHttpProviders, type ToolRequest } from '../support/http-providers.js';
 import { expectDenied, HOSTILE_CALLS, ROLE_CLAIM_TEXT } from './cases.js';
@@ -66,7 +66,7 @@ function expectClean(request: RecordedRequest, dir: string): void {
 }
 
 for (const provider of PROVIDERS) {
-  describe(`red team over HTTP, ${provider.name}: hostile tool requests are denied, recorded and never executed`, () => {
+  describe(`RT-INJECT-001 over HTTP, ${provider.name}: hostile tool requests are denied, recorded and never executed`, () => {
     for (const [index, testCase] of HOSTILE_CALLS.entries()) {
       it(`denies ${testCase.name}`, async () => {
         const reply = toolAnswer(provider.api, 'Done as asked.', [testCase.call as ToolRequest]);

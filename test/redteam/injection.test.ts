@@ -26,7 +26,7 @@ async function invokeWith(label: string, answer: { text?: string; tool_calls?: T
   return { setup, binding, result };
 }
 
-describe('red team: hostile tool requests from model output are denied, recorded and never executed', () => {
+describe('RT-INJECT-001: hostile tool requests from model output are denied, recorded and never executed', () => {
   for (const testCase of HOSTILE_CALLS) {
     it(`denies ${testCase.name}`, async () => {
       const label = `rt-${HOSTILE_CALLS.indexOf(testCase)}`;
@@ -47,7 +47,7 @@ describe('red team: hostile tool requests from model output are denied, recorded
   });
 });
 
-describe('red team: instructions planted in workspace content stay data', () => {
+describe('RT-INJECT-001: instructions planted in workspace content stay data', () => {
   async function withNotes(label: string, bullet: string) {
     const setup = await setupJob(label);
     const file = path.join(setup.dir, 'docs/notes/wp-7.md');

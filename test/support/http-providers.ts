@@ -1,6 +1,6 @@
 /**
  * Governed jobs whose models sit behind real HTTP on 127.0.0.1: the example workspace's provider
- * registry rewritten to point at loopback fake servers (test/providers/support/fake-provider.ts),
+ * registry rewritten to point at loopback fake servers (test/activities/providers/support/fake-provider.ts),
  * and fake answers in each wire format that play the demo script's tool calls, so verification
  * really fails or passes on what the "model" wrote.
  *
@@ -16,8 +16,8 @@ import { parse, stringify } from 'yaml';
 import { ScriptFile } from '../../activities/providers/scripted.js';
 import type { Seat } from '../../shared/core/schema/governed-job.js';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { startFakeProvider, type FakeProvider, type RecordedRequest, type Reply } from '../providers/support/fake-provider.js';
-import { anthropicAnswer, FAKE_ANTHROPIC_KEY, openaiAnswer } from '../providers/support/wire.js';
+import { startFakeProvider, type FakeProvider, type RecordedRequest, type Reply } from '../activities/providers/support/fake-provider.js';
+import { anthropicAnswer, FAKE_ANTHROPIC_KEY, openaiAnswer } from '../activities/providers/support/wire.js';
 import { EXAMPLE_WORKSPACE } from './workspace.js';
 
 export const HTTP_SMALL: Seat = { role: 'coder', model: 'tiny-coder-1b', provider: 'local-small' };

@@ -17,8 +17,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { sha256 } from '../../shared/engine/hash.js';
 import { invocations, swaps } from '../../cli/temporal/history-records.js';
 import { packState } from '../../workflows/governed-job.js';
-import { startFakeProvider, type FakeProvider, type RecordedRequest } from '../providers/support/fake-provider.js';
-import { FAKE_ANTHROPIC_KEY } from '../providers/support/wire.js';
+import { startFakeProvider, type FakeProvider, type RecordedRequest } from '../activities/providers/support/fake-provider.js';
+import { FAKE_ANTHROPIC_KEY } from '../activities/providers/support/wire.js';
 import { jobInput, runWorker, setupJob, startJob, type JobSetup } from '../support/governed.js';
 import { CLOUD_KEY_ENV, HTTP_CLOUD, HTTP_LARGE, HTTP_SMALL, demoReply, hostPaths, microTaskOf, useHttpProviders, type HttpRegistry } from '../support/http-providers.js';
 

@@ -6,7 +6,7 @@
  * field after `Sanitizer` (shared/engine/sanitize.ts) branded it: a new text field added to a pack
  * schema as `SafeText` does not type-check until its value comes through the sanitizer, and one
  * added as a plain `z.string()` is caught by the schema test that walks every pack field
- * (test/sanitize/fields.test.ts). Parsing a pack (verify, load) re-checks what can be checked
+ * (test/shared/engine/sanitize/fields.test.ts). Parsing a pack (verify, load) re-checks what can be checked
  * without the workspace: no invisible or deceptive characters, the length bound.
  */
 import { z } from 'zod';
