@@ -2,8 +2,9 @@
  * Starts throwaway `llama-server` instances on loopback ports (tests, the local-model demo, the
  * bench), and reads the server's own token counts: `/tokenize`, `/apply-template`, `/v1/models`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { freePort, startOnFreshPorts } from './free-port.js';
+import { serveProcess } from './served-process.js';
 import { resolveLocalModel, type LocalModel } from './llama-server.js';
 import { LocalModelUnavailable } from '../../shared/core/errors.js';
 
@@ -63,30 +64,19 @@ async function startOnce(local: LocalModel, options: StartLlamaServerOptions): P
   ];
   const started = Date.now();
   const child = spawn(local.server.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (chunk: Buffer): void => {
-    output = (output + chunk.toString('utf8')).slice(-16_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const killOnExit = (): void => {
-    child.kill('SIGKILL');
-  };
-  process.once('exit', killOnExit);
-  let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopped ??= (async () => {
-      process.removeListener('exit', killOnExit);
-      await terminate(child);
-    })();
-    return stopped;
-  };
+  const served = serveProcess(child, { keepChars: 16_000 });
+  const stop = (): Promise<void> => served.stop();
   const origin = `http://127.0.0.1:${port}`;
   try {
-    await waitHealthy(child, origin, options.readyTimeoutMs ?? 60_000, () => output);
+    const timeoutMs = options.readyTimeoutMs ?? 60_000;
+    await served.ready(`${origin}/health`, timeoutMs, (why, detail) =>
+      why === 'exited'
+        ? new LocalModelUnavailable(`llama-server exited before it was ready (${detail})`, 'check the output above; a binary built on another CPU must be rebuilt (delete its cache directory)', [])
+        : new LocalModelUnavailable(`llama-server did not answer /health within ${timeoutMs} ms: ${detail}`, 'raise readyTimeoutMs on a slow machine', []),
+    );
   } catch (err) {
     await stop();
-    if (/address already in use|couldn't bind/i.test(output)) throw new PortTaken(String(err));
+    if (/address already in use|couldn't bind/i.test(served.output())) throw new PortTaken(String(err));
     throw err;
   }
   const startMs = Date.now() - started;
@@ -113,45 +103,7 @@ async function startOnce(local: LocalModel, options: StartLlamaServerOptions): P
       const props = (await (await fetch(`${origin}/props`)).json()) as { default_generation_settings?: { n_ctx?: number } };
       return props.default_generation_settings?.n_ctx ?? models.data?.[0]?.meta?.n_ctx ?? Number.NaN;
     },
-    output: () => output,
+    output: served.output,
     stop,
   };
-}
-
-async function waitHealthy(child: ChildProcess, origin: string, timeoutMs: number, output: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let exited = child.exitCode !== null || child.signalCode !== null;
-  child.once('exit', () => {
-    exited = true;
-  });
-  while (Date.now() < deadline) {
-    if (exited) {
-      throw new LocalModelUnavailable(
-        `llama-server exited before it was ready (exit ${child.exitCode ?? child.signalCode}): ${tail(output())}`,
-        'check the output above; a binary built on another CPU must be rebuilt (delete its cache directory)',
-        [],
-      );
-    }
-    try {
-      const res = await fetch(`${origin}/health`, { signal: AbortSignal.timeout(2_000) });
-      if (res.status === 200) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new LocalModelUnavailable(`llama-server did not answer /health within ${timeoutMs} ms: ${tail(output())}`, 'raise readyTimeoutMs on a slow machine', []);
-}
-
-async function terminate(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-function tail(text: string): string {
-  return text.trim().split('\n').slice(-6).join(' | ');
 }

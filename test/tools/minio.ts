@@ -10,7 +10,7 @@
  *
  * Pre-build (CI, or once by hand): `node --import tsx test/tools/minio.ts --install`.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { defaultToolsDir, isExecutable } from '../../cli/temporal/cli-resolver.js';
 import { withInstallLock } from '../../cli/tools/install-lock.js';
+import { lastLines, serveProcess } from '../../cli/tools/served-process.js';
 import { freePort, startOnFreshPorts } from '../../cli/tools/free-port.js';
 
 export { freePort };
@@ -302,73 +303,24 @@ async function startOnce(binary: MinioBinary, options: StartMinioOptions): Promi
     ],
     { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  let output = '';
-  const keep = (chunk: Buffer): void => {
-    output = (output + chunk.toString('utf8')).slice(-8_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const killOnExit = (): void => {
-    child.kill('SIGKILL');
-  };
-  process.once('exit', killOnExit);
-
-  let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopped ??= (async () => {
-      process.removeListener('exit', killOnExit);
-      await terminate(child);
-      await rm(certsDir, { recursive: true, force: true });
-    })();
-    return stopped;
-  };
+  const served = serveProcess(child, { keepChars: 8_000, afterStop: () => rm(certsDir, { recursive: true, force: true }) });
+  const stop = (): Promise<void> => served.stop();
 
   const endpoint = `http://127.0.0.1:${port}`;
   try {
-    await waitReady(child, `${endpoint}/minio/health/ready`, options.readyTimeoutMs ?? 60_000, () => output);
+    const timeoutMs = options.readyTimeoutMs ?? 60_000;
+    await served.ready(`${endpoint}/minio/health/ready`, timeoutMs, (why, detail) =>
+      why === 'exited'
+        ? new MinioUnavailable(`MinIO exited before it was ready (${detail})`, 'check the message above; the data directory must be writable')
+        : new MinioUnavailable(`MinIO did not become ready within ${timeoutMs} ms: ${detail}`, 'raise readyTimeoutMs on a slow machine, or check the output above'),
+    );
   } catch (err) {
     await stop();
     // A fixed port is the caller's choice: retrying it would fail the same way.
-    if (options.port === undefined && /address already in use/i.test(output)) throw new PortTaken(String(err));
+    if (options.port === undefined && /address already in use/i.test(served.output())) throw new PortTaken(String(err));
     throw err;
   }
   return { endpoint, consoleUrl: `http://127.0.0.1:${consolePort}`, accessKey, secretKey, stop };
-}
-
-async function waitReady(child: ChildProcess, url: string, timeoutMs: number, output: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let exited = child.exitCode !== null || child.signalCode !== null;
-  child.once('exit', () => {
-    exited = true;
-  });
-  while (Date.now() < deadline) {
-    if (exited) {
-      throw new MinioUnavailable(
-        `MinIO exited before it was ready (exit ${child.exitCode ?? child.signalCode}): ${lastLines(output())}`,
-        'check the message above; the data directory must be writable',
-      );
-    }
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      if (res.status === 200) return;
-    } catch {
-      // Not listening yet.
-    }
-    await sleep(100);
-  }
-  throw new MinioUnavailable(
-    `MinIO did not become ready within ${timeoutMs} ms: ${lastLines(output())}`,
-    'raise readyTimeoutMs on a slow machine, or check the output above',
-  );
-}
-
-async function terminate(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -377,11 +329,6 @@ function stderrOf(err: unknown): string {
   return typeof err === 'object' && err !== null && 'stderr' in err && typeof err.stderr === 'string' ? err.stderr : '';
 }
 
-function lastLines(text: string, count = 5): string {
-  return text.trim().split('\n').slice(-count).join(' | ');
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 // `node --import tsx test/tools/minio.ts --install`: CI's pre-build step (no CLI framework needed).
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
