@@ -60,10 +60,13 @@ export {
   packState,
   readPackState,
   requestModelSwap,
-  type CloudConsent,
   type GovernedJobResult,
-  type PackState,
 } from './workflows/governed-job.js';
+export { multiRoleJob, type MultiRoleJobResult } from './workflows/multi-role-job.js';
+/** Everything workflow code may import is on this entry too (clients use the messages and schemas). */
+export * from './workflow.js';
+/** The activity contract (inputs and results of every plugin activity), as zod schemas. */
+export { ACTIVITY_CONTRACT } from './shared/schema/activities.js';
 export {
   CTXPACK_SEARCH_ATTRIBUTES,
   CtxPackCloud,

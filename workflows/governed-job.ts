@@ -9,30 +9,16 @@
  */
 import * as wf from '@temporalio/workflow';
 import { CtxPackJob } from '../shared/search-attributes.js';
-import { GovernedJobInput, type GovernedJobParams, type PackBinding, type Seat, type SwapRequest, type SwapResult } from '../shared/schema/governed-job.js';
-import { CarriedState, type CloudConsent, type CloudConsentRequest, type PackState } from '../shared/schema/workflow-state.js';
+import { GovernedJobInput, type GovernedJobParams, type PackBinding, type Seat } from '../shared/schema/governed-job.js';
+import { CarriedState, type PackState } from '../shared/schema/workflow-state.js';
 import { failureType } from './activities.js';
 import { invokeGoverned, type GovernedInvocation } from './invocation.js';
+import { installSwapHandlers } from './messages.js';
 import { installOperatorView, type OperatorView } from './operator-view.js';
 import { GovernedSeats } from './seats.js';
 
-// ---------------------------------------------------------------------------------------------
-// Messages. Clients import these constants, never the strings.
-
-/**
- * Swap the model (and possibly the role) of the running job. An Update rather than only a Signal,
- * because the caller wants the requested and effective pack hashes back, and a validator can refuse
- * a bad request without writing anything to history.
- */
-export const requestModelSwap = wf.defineUpdate<SwapResult, [SwapRequest]>('requestModelSwap');
-/** Fire-and-forget swap for callers that cannot wait; same code path, refusals go to the swap log. */
-export const modelSwap = wf.defineSignal<[SwapRequest]>('modelSwap');
-/**
- * Record consent to send (projected) context to cloud providers for this job (RT-LEAK-001). An
- * Update, so the caller knows consent is in force before it asks for a cloud swap.
- */
-export const grantCloudConsent = wf.defineUpdate<CloudConsent, [CloudConsentRequest]>('grantCloudConsent');
-export { packState, readPackState } from './operator-view.js';
+// Messages, shared with every governed workflow (see messages.ts). Clients import these constants.
+export { grantCloudConsent, modelSwap, packState, readPackState, requestModelSwap } from './messages.js';
 export type { CarriedState, CloudConsent, PackState } from '../shared/schema/workflow-state.js';
 
 export interface GovernedJobResult {
@@ -46,17 +32,6 @@ export interface GovernedJobResult {
 
 /** The one seat of a governed job (it may change role by a swap). */
 const SEAT = 'job';
-
-/**
- * Installs the swap and consent messages of a governed workflow on `seats`: the `requestModelSwap`
- * Update (validated, refusals leave no history), the `modelSwap` Signal (refusals to the swap log)
- * and the `grantCloudConsent` Update (validated with its schema).
- */
-export function installSwapHandlers(seats: GovernedSeats): void {
-  wf.setHandler(requestModelSwap, (request) => seats.swap(request, 'update'), { validator: (request) => seats.validateSwap(request) });
-  wf.setHandler(modelSwap, (request) => seats.swapFromSignal(request));
-  wf.setHandler(grantCloudConsent, (request) => seats.grantConsent(request), { validator: (request) => seats.validateConsent(request) });
-}
 
 /** The job's position and counters, and the logic of one micro-task iteration. */
 class GovernedJob {

@@ -136,3 +136,23 @@ export const MultiRoleCarried = z.strictObject({
   reviews_failed: z.number().int().min(0),
 });
 export type MultiRoleCarried = z.infer<typeof MultiRoleCarried>;
+
+/** Which structured result a role step expects (the role's `result:` preset). */
+export const StepResultKind = z.enum(['none', 'verdict', 'plan']);
+export type StepResultKind = z.infer<typeof StepResultKind>;
+
+/** One role step run as a child workflow (`governedRoleStep`): a governed invocation of one seat. */
+export const RoleStepInput = z.strictObject({
+  workspace_id: Id,
+  workspace_task_queue: z.string().optional(),
+  seat: Seat,
+  binding: PackBinding,
+  micro_task: Id,
+  iteration: z.number().int().min(1),
+  cloud_consent: z.boolean(),
+  feedback: z.string().optional(),
+  escalate_on_provider_errors: z.array(z.string()).optional(),
+  verify: z.boolean(),
+  result: StepResultKind,
+});
+export type RoleStepInput = z.infer<typeof RoleStepInput>;
