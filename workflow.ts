@@ -21,7 +21,7 @@ export { multiRoleJob, type MultiRoleJobResult } from './workflows/multi-role-jo
 export { governedRoleStep, runRoleStep, type RoleStepResult } from './workflows/role-step.js';
 export { grantCloudConsent, installSwapHandlers, modelSwap, packState, readPackState, requestModelSwap } from './workflows/messages.js';
 export { failureText, failureType, governedActivities, NON_RETRYABLE, type GovernedActivities } from './workflows/activities.js';
-export { GovernedSeats, type BoundSeat, type GovernedSeatsOptions } from './workflows/seats.js';
+export { GovernedSeats, type BoundSeat, type GovernedSeatsOptions, type SeatsProgress } from './workflows/seats.js';
 export { invokeGoverned, type GovernedInvocation, type GovernedInvocationInput } from './workflows/invocation.js';
 export { currentDetails, installOperatorView, operatorMemo, operatorSearchAttributes, type OperatorView } from './workflows/operator-view.js';
 export {

@@ -58,27 +58,14 @@ class GovernedJob {
   }
 
   state(): PackState {
-    const seats = this.seats;
-    const bound = seats.has(SEAT) ? seats.get(SEAT) : undefined;
-    const seat = bound?.seat ?? this.input.seat;
-    const microTasks = seats.description?.micro_tasks ?? [];
-    return {
+    const microTasks = this.seats.description?.micro_tasks ?? [];
+    return this.seats.packState(SEAT, this.input.seat, {
       status: this.status,
-      workspace_id: this.input.workspace_id,
-      job_id: null,
-      seat,
-      location: seats.location(seat),
-      cloud_tier: seats.description?.providers.find((p) => p.id === seat.provider)?.cloud_tier ?? null,
-      cloud_consent: seats.hasConsent(),
-      cloud_consent_record: seats.consent,
-      binding: bound?.binding ?? null,
-      position: { micro_task: microTasks[this.microTaskIndex]?.id ?? null, index: this.microTaskIndex, of: microTasks.length, iteration: this.iteration },
-      freshness: seats.freshness,
-      last_decision: seats.lastDecision,
+      micro_task: microTasks[this.microTaskIndex]?.id ?? null,
+      index: this.microTaskIndex,
+      iteration: this.iteration,
       invocations: this.invocations,
-      swaps_total: seats.swapsTotal,
-      swap_log: seats.swapLog,
-    };
+    });
   }
 
   carry(): CarriedState {

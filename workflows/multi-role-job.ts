@@ -67,28 +67,14 @@ class MultiRoleJob {
   }
 
   state(): PackState {
-    const { seats } = this;
-    const active = seats.has(this.active) ? seats.get(this.active) : undefined;
-    const seat = active?.seat ?? this.input.seats[this.active];
-    const total = seats.description?.micro_tasks.length ?? 0;
-    return {
+    return this.seats.packState(this.active, this.input.seats[this.active], {
       status: this.status,
-      workspace_id: this.input.workspace_id,
-      job_id: null,
-      seat,
-      location: seats.location(seat),
-      cloud_tier: seats.description?.providers.find((p) => p.id === seat.provider)?.cloud_tier ?? null,
-      cloud_consent: seats.hasConsent(),
-      cloud_consent_record: seats.consent,
-      binding: active?.binding ?? null,
-      position: { micro_task: this.current, index: this.completed.length, of: total, iteration: this.iteration },
-      freshness: seats.freshness,
-      last_decision: seats.lastDecision,
+      micro_task: this.current,
+      index: this.completed.length,
+      iteration: this.iteration,
       invocations: this.invocations,
-      swaps_total: seats.swapsTotal,
-      swap_log: seats.swapLog,
-      seats: seats.views(),
-    };
+      listSeats: true,
+    });
   }
 
   pending(): string[] {

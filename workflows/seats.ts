@@ -11,7 +11,7 @@ import * as wf from '@temporalio/workflow';
 import type { BindPacksResult } from '../shared/schema/activities.js';
 import type { FreshnessDecision, FreshnessPolicy } from '../shared/schema/freshness.js';
 import { SwapRequest, type PackBinding, type Seat, type SwapLogEntry, type SwapResult, type WorkspaceDescription } from '../shared/schema/governed-job.js';
-import { CloudConsentRequest, type CarriedSeats, type CloudConsent, type SeatView } from '../shared/schema/workflow-state.js';
+import { CloudConsentRequest, type CarriedSeats, type CloudConsent, type PackState, type SeatView } from '../shared/schema/workflow-state.js';
 import { failureText, failureType, governedActivities, workflowTime, type GovernedActivities } from './activities.js';
 import { locationOf, nextRung, swapProblem, type SwapContext } from './swap-rules.js';
 
@@ -31,6 +31,17 @@ export interface GovernedSeatsOptions {
 export interface BoundSeat {
   readonly seat: Seat;
   readonly binding: PackBinding;
+}
+
+/** Where a job is, for {@link GovernedSeats.packState}. */
+export interface SeatsProgress {
+  readonly status: PackState['status'];
+  readonly micro_task: string | null;
+  /** 0-based position among the work unit's micro-tasks. */
+  readonly index: number;
+  readonly iteration: number;
+  readonly invocations: number;
+  readonly listSeats?: boolean;
 }
 
 /** Formats zod issues as `field: problem` for an Update validator's refusal. */
@@ -338,6 +349,33 @@ export class GovernedSeats {
     this.seats.set(name, { seat, binding: { ...rebound.binding, freshness_markers: markers } });
     this.lastDecision = 'regenerated packs after a lost or corrupt artifact';
     this.onChange();
+  }
+
+  /**
+   * The operator view (for `installOperatorView`) with seat `active` as the one at work, before it is
+   * bound `fallback`. `listSeats` adds every seat (`seats`), for a job with more than one.
+   */
+  packState(active: string, fallback: Seat, progress: SeatsProgress): PackState {
+    const bound = this.seats.get(active);
+    const seat = bound?.seat ?? fallback;
+    return {
+      status: progress.status,
+      workspace_id: this.options.workspace_id,
+      job_id: null,
+      seat,
+      location: this.location(seat),
+      cloud_tier: this.description?.providers.find((p) => p.id === seat.provider)?.cloud_tier ?? null,
+      cloud_consent: this.hasConsent(),
+      cloud_consent_record: this.consent,
+      binding: bound?.binding ?? null,
+      position: { micro_task: progress.micro_task, index: progress.index, of: this.description?.micro_tasks.length ?? 0, iteration: progress.iteration },
+      freshness: this.freshness,
+      last_decision: this.lastDecision,
+      invocations: progress.invocations,
+      swaps_total: this.swapsTotal,
+      swap_log: this.swapLog,
+      ...(progress.listSeats ? { seats: this.views() } : {}),
+    };
   }
 
   /** Seats, swap dedupe and consent for the next run (continue-as-new). */
