@@ -4,6 +4,7 @@
  * the compiled package, which this test builds first).
  */
 import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +17,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 beforeAll(async () => {
   // The example imports `context-packs` and `context-packs/workflow`: the package's dist/.
-  await promisify(execFile)(process.execPath, [fileURLToPath(new URL('node_modules/typescript/bin/tsc', `file://${ROOT}`)), '-p', 'tsconfig.build.json'], { cwd: ROOT });
+  await promisify(execFile)(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT });
 }, 240_000);
 
 describe('a governed workflow of the user\'s own design (examples/own-orchestrator)', () => {
