@@ -18,7 +18,7 @@ import { decodeUtf8, parseStructured } from '../shared/assemble/inputs.js';
 import { ContextPackArtifactCorrupt, PackPathRejected } from '../shared/errors.js';
 import { sha256 } from '../shared/hash.js';
 import { loadRolePack, loadWorkUnitPack } from '../shared/pack-io.js';
-import { renderInvocation } from '../shared/projection.js';
+import { renderModelView } from '../shared/model-view.js';
 import { estimateMessages } from '../shared/request-fit.js';
 import { parseOrThrow } from '../shared/schema/parse.js';
 import type { RoleContextPack } from '../shared/schema/role-pack.js';
@@ -227,17 +227,9 @@ export function createInvokeActivities(resolvers: InvokeResolvers, providerFacto
 
         const fit = entry.models.find((m) => m.id === input.seat.model)?.request_fit;
         // Cloud providers get the projection (RT-LEAK-001): local-only items removed, secrets re-scrubbed.
-        const { rendering, projection } = await renderInvocation(
-          {
-            rolePack,
-            rolePackHash: input.binding.role_pack_hash,
-            workUnitPack: unitPack,
-            workUnitPackHash: input.binding.work_unit_pack_hash,
-            microTaskId: input.micro_task,
-            ...(input.feedback !== undefined ? { feedback: input.feedback } : {}),
-          },
-          entry.kind,
-          fit,
+        const { rendering, projection } = await renderModelView(
+          { ...input.binding, micro_task: input.micro_task, feedback: input.feedback, location: entry.kind },
+          { rolePack, workUnitPack: unitPack, requestFit: () => fit },
         );
         const estimatedInputTokens = estimateMessages(rendering.messages);
         const provider = await providerFactory(snapshot, workspace ? { exists: (file) => workspace.exists(file) } : {});
