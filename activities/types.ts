@@ -108,6 +108,17 @@ export interface InvokeModelResult {
   readonly response_hash: string;
   /** The gate's verdict on each tool call, from the packs alone; the workspace side may still refuse a write. */
   readonly tool_calls: readonly ToolCallRecord[];
+  /**
+   * For a role pack with a `result_schema`: the model's structured result, valid against that schema,
+   * redacted (secrets, host paths, invisible characters) and at most 16 KiB of canonical JSON. The
+   * only model-written content that enters history; a workflow may act on it. Without a valid
+   * result the activity fails with `ModelResultInvalid` instead.
+   */
+  readonly result?: unknown;
+  /** `sha256:` of the result's canonical JSON, when there is a result. */
+  readonly result_hash?: string;
+  /** What redaction changed in the result, as counts by rule (never values); absent when nothing was. */
+  readonly result_redactions?: Readonly<Record<string, number>>;
   readonly usage: {
     readonly input_tokens: number;
     readonly output_tokens: number;
