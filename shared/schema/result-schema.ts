@@ -92,6 +92,9 @@ export function resultSchemaProblems(root: unknown): Issue[] {
           issues.push({ path: [...at, 'properties', '<key>'], message: 'a property name must match [a-z_][a-z0-9_]* (at most 64) (rule result-schema-name); rename it' });
         } else walk(node['properties'][name], [...at, 'properties', name], depth + 1);
       }
+      if (node['additionalProperties'] !== undefined && node['additionalProperties'] !== false) {
+        issues.push({ path: [...at, 'additionalProperties'], message: 'must be false: the objects of a result are closed (rule result-schema-closed); remove it or set it to false' });
+      }
       const required = node['required'];
       if (Array.isArray(required)) {
         required.forEach((name, index) => {
@@ -133,7 +136,7 @@ export const ResultNumber = z.strictObject({
 export const ResultBoolean = z.strictObject({ type: z.literal('boolean'), description: Description });
 
 /** One node of a result schema (see the file comment for the subset). */
-export const ResultSchemaNode = z.union([
+export const ResultSchemaNode = z.discriminatedUnion('type', [
   ResultString,
   ResultNumber,
   ResultBoolean,
