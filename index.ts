@@ -46,6 +46,7 @@ export {
 } from './activities/index.js';
 export {
   ProviderError,
+  type ResultCandidate,
   type ModelProvider,
   type ModelRequest,
   type ModelResponse,
@@ -90,8 +91,12 @@ export {
   PackBinding,
   ProviderEntry,
   ProviderRegistry,
+  RESULT_LIMITS,
+  ResultSchema,
+  type ResultSchemaNodeType,
   RoleContextPack,
   RoleDefinition,
+  RoleResult,
   RoleExecutionIdentity,
   Seat,
   Sha256Hash,
@@ -143,6 +148,7 @@ export {
   PackSchemaInvalid,
   PackSourceMissing,
   PackStoreUnavailable,
+  ModelResultInvalid,
   SearchAttributesMissing,
   TemporalCliUnavailable,
   TemporalUnreachable,

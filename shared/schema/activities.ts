@@ -132,12 +132,16 @@ export const InvokeModelResult = z.strictObject({
   tool_calls: z.array(ToolCallRecord),
   usage: InvocationUsage,
   /**
-   * When the role pack declares a `result_schema`: the model's structured result, valid against it
-   * and redacted. The only thing a model wrote that enters history; workflows may act on it.
+   * For a role pack with a `result_schema`: the model's structured result, valid against that schema,
+   * redacted (secrets, host paths, invisible characters) and at most 16 KiB of canonical JSON. The
+   * only model-written content that enters history; a workflow may act on it. Without a valid
+   * result the activity fails with `ModelResultInvalid` instead.
    */
   result: z.unknown().optional(),
-  /** Hash of the canonical form of `result`. */
+  /** `sha256:` of the result's canonical JSON, when there is a result. */
   result_hash: Sha256Hash.optional(),
+  /** What redaction changed in the result, as counts by rule (never values); absent when nothing was. */
+  result_redactions: z.record(z.string(), z.number().int().min(0)).optional(),
 });
 export type InvokeModelResult = z.infer<typeof InvokeModelResult>;
 
