@@ -16,7 +16,6 @@ export const NON_RETRYABLE = [
   'RT-SWAP-001',
   'CloudConsentMissing',
   'WorkspaceUnknown',
-  'ModelResultInvalid',
 ];
 
 // Activities heartbeat every 2 s (activities/failures.ts): a worker that dies mid-activity is noticed

@@ -73,8 +73,10 @@ describe('the multi-role job (orchestrator, coder, validator)', () => {
     await writeScript(setup.dir, multiRoleScript());
     const handle = await startMultiRole(setup, multiRoleInput({ steps: 'child', micro_tasks_per_run: 1 }));
     const firstRunId = (await handle.describe()).runId;
-    const result = await runWorker(setup, () => handle.result());
+    const { result, state } = await runWorker(setup, async () => ({ result: await handle.result(), state: await handle.query(packState) }));
     expect(result.micro_tasks.map((m) => m.id)).toEqual(['MT-7.1', 'MT-7.2']);
+    expect(state.status).toBe('passed');
+    expect(state.seats?.map((s) => s.name)).toEqual(['orchestrator', 'coder', 'validator']);
     expect(result.seats.find((s) => s.name === 'coder')?.seat).toEqual(BIG); // escalation carried across runs
 
     const { client } = await testTemporal();
@@ -88,9 +90,7 @@ describe('the multi-role job (orchestrator, coder, validator)', () => {
     const [call] = invocations(child);
     expect(call?.result.identity.role_id).toBe('coder');
     expect(call?.result.identity.workflow_id).toBe(children[1]);
-    const last = await handle.fetchHistory();
-    expect((await handle.query(packState)).status).toBe('passed');
-    expect(invocations(last)).toEqual([]);
+    expect(invocations(await handle.fetchHistory())).toEqual([]);
   });
 
   it('fails the job, non-retryably, when the validator answers a result outside its schema', async () => {
