@@ -43,7 +43,6 @@ const SEATS: readonly SeatName[] = ['orchestrator', 'coder', 'validator'];
 
 class MultiRoleJob {
   status: PackState['status'] = 'binding';
-  active: SeatName = 'orchestrator';
   current: string | null = null;
   iteration = 0;
   completed: { id: string; iterations: number }[] = [];
@@ -66,8 +65,13 @@ class MultiRoleJob {
     seats.onChange = () => this.view.publish();
   }
 
+  /**
+   * The coder is the job's primary seat in the operator view (search attributes, memo `seat`): the
+   * seat at work changes every step, and an upsert per step would be two history events each time.
+   * Every seat is listed in `seats`.
+   */
   state(): PackState {
-    return this.seats.packState(this.active, this.input.seats[this.active], {
+    return this.seats.packState('coder', this.input.seats.coder, {
       status: this.status,
       micro_task: this.current,
       index: this.completed.length,
@@ -89,7 +93,6 @@ class MultiRoleJob {
   async step(name: SeatName, microTask: string, iteration: number, options: { feedback?: string; verify: boolean; result: StepResultKind }): Promise<RoleStepResult> {
     for (let attempt = 1; ; attempt += 1) {
       await wf.condition(() => this.seats.swapInFlight === undefined);
-      this.active = name;
       this.view.publish();
       const { seat, binding } = this.seats.get(name);
       const input: RoleStepInput = {
