@@ -4,21 +4,7 @@
  * them. Workflow code imports these types only; the implementations (Node: files, hashing, processes,
  * providers) live beside this file.
  */
-import type {
-  ApplyToolCallsInput,
-  ApplyToolCallsResult,
-  BindPacksInput,
-  BindPacksResult,
-  DescribeWorkspaceInput,
-  InvokeModelInput,
-  InvokeModelResult,
-  PrepareInvocationInput,
-  PrepareInvocationResult,
-  SwapPacksInput,
-  SwapPacksResult,
-  VerifyInput,
-  VerifyResult,
-} from '../shared/schema/activities.js';
+import type * as C from '../shared/schema/activities.js';
 import type { WorkspaceDescription } from '../shared/schema/governed-job.js';
 
 export type {
@@ -44,11 +30,11 @@ export const WORKSPACE_ACTIVITIES = ['describeWorkspace', 'bindPacks', 'swapPack
 export const MODEL_ACTIVITIES = ['invokeModel'] as const;
 
 export interface GovernedJobActivities {
-  describeWorkspace(input: DescribeWorkspaceInput): Promise<WorkspaceDescription>;
-  bindPacks(input: BindPacksInput): Promise<BindPacksResult>;
-  swapPacks(input: SwapPacksInput): Promise<SwapPacksResult>;
-  prepareInvocation(input: PrepareInvocationInput): Promise<PrepareInvocationResult>;
-  invokeModel(input: InvokeModelInput): Promise<InvokeModelResult>;
-  applyToolCalls(input: ApplyToolCallsInput): Promise<ApplyToolCallsResult>;
-  verifyMicroTask(input: VerifyInput): Promise<VerifyResult>;
+  describeWorkspace(input: C.DescribeWorkspaceInput): Promise<WorkspaceDescription>;
+  bindPacks(input: C.BindPacksInput): Promise<C.BindPacksResult>;
+  swapPacks(input: C.SwapPacksInput): Promise<C.SwapPacksResult>;
+  prepareInvocation(input: C.PrepareInvocationInput): Promise<C.PrepareInvocationResult>;
+  invokeModel(input: C.InvokeModelInput): Promise<C.InvokeModelResult>;
+  applyToolCalls(input: C.ApplyToolCallsInput): Promise<C.ApplyToolCallsResult>;
+  verifyMicroTask(input: C.VerifyInput): Promise<C.VerifyResult>;
 }
