@@ -53,30 +53,11 @@ export {
   type ToolCall,
 } from './activities/providers/model-provider.js';
 
-// --- Client side: the workflow and its messages (import these constants, never strings) ----------
-export {
-  governedJob,
-  grantCloudConsent,
-  modelSwap,
-  packState,
-  readPackState,
-  requestModelSwap,
-  type GovernedJobResult,
-} from './workflows/governed-job.js';
-export { multiRoleJob, type MultiRoleJobResult } from './workflows/multi-role-job.js';
-/** Everything workflow code may import is on this entry too (clients use the messages and schemas). */
+// --- Client side: the workflows, their messages (import these constants, never strings), the
+// workflow-side API and its schemas: everything workflow code may import is on this entry too.
 export * from './workflow.js';
 /** The activity contract (inputs and results of every plugin activity), as zod schemas. */
 export { ACTIVITY_CONTRACT } from './shared/schema/activities.js';
-export {
-  CTXPACK_SEARCH_ATTRIBUTES,
-  CtxPackCloud,
-  CtxPackHash,
-  CtxPackJob,
-  CtxPackModel,
-  CtxPackProvider,
-  CtxPackRole,
-} from './shared/search-attributes.js';
 
 // --- Schemas: the single source of truth for packs, inputs and messages -------------------------
 export {
