@@ -46,33 +46,18 @@ export {
 } from './activities/index.js';
 export {
   ProviderError,
+  type ResultCandidate,
   type ModelProvider,
   type ModelRequest,
   type ModelResponse,
   type ToolCall,
 } from './activities/providers/model-provider.js';
 
-// --- Client side: the workflow and its messages (import these constants, never strings) ----------
-export {
-  governedJob,
-  grantCloudConsent,
-  modelSwap,
-  packState,
-  readPackState,
-  requestModelSwap,
-  type CloudConsent,
-  type GovernedJobResult,
-  type PackState,
-} from './workflows/governed-job.js';
-export {
-  CTXPACK_SEARCH_ATTRIBUTES,
-  CtxPackCloud,
-  CtxPackHash,
-  CtxPackJob,
-  CtxPackModel,
-  CtxPackProvider,
-  CtxPackRole,
-} from './shared/core/search-attributes.js';
+// --- Client side: the workflows, their messages (import these constants, never strings), the
+// workflow-side API and its schemas: everything workflow code may import is on this entry too.
+export * from './workflow.js';
+/** The activity contract (inputs and results of every plugin activity), as zod schemas. */
+export { ACTIVITY_CONTRACT } from './shared/core/schema/activities.js';
 
 // --- Schemas: the single source of truth for packs, inputs and messages -------------------------
 export {
@@ -87,8 +72,12 @@ export {
   PackBinding,
   ProviderEntry,
   ProviderRegistry,
+  RESULT_LIMITS,
+  ResultSchema,
+  type ResultSchemaNodeType,
   RoleContextPack,
   RoleDefinition,
+  RoleResult,
   RoleExecutionIdentity,
   Seat,
   Sha256Hash,
@@ -140,6 +129,7 @@ export {
   PackSchemaInvalid,
   PackSourceMissing,
   PackStoreUnavailable,
+  ModelResultInvalid,
   SearchAttributesMissing,
   TemporalCliUnavailable,
   TemporalUnreachable,

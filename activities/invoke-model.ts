@@ -16,9 +16,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { loadProviderRegistry, loadRoleDefinition } from '../shared/engine/assemble/index.js';
 import { decodeUtf8, parseStructured } from '../shared/engine/assemble/inputs.js';
 import { ContextPackArtifactCorrupt, PackPathRejected } from '../shared/core/errors.js';
+import { canonicalBytes } from '../shared/core/canonical.js';
 import { sha256 } from '../shared/engine/hash.js';
 import { loadRolePack, loadWorkUnitPack } from '../shared/engine/pack-io.js';
-import { renderInvocation } from '../shared/engine/projection.js';
+import { renderModelView } from '../shared/engine/model-view.js';
 import { estimateMessages } from '../shared/engine/request-fit.js';
 import { parseOrThrow } from '../shared/core/schema/parse.js';
 import type { RoleContextPack } from '../shared/core/schema/role-pack.js';
@@ -26,8 +27,9 @@ import type { PackStore } from '../shared/engine/store/index.js';
 import type { Workspace } from '../shared/engine/workspace-fs.js';
 import type { ResolvedWorkspace } from './config.js';
 import { atBoundary, refusal } from './failures.js';
+import { checkModelResult } from './model-result.js';
 import { createProvider } from './providers/index.js';
-import { ProviderError, type ModelProvider, type ToolCall } from './providers/model-provider.js';
+import { ProviderError, type ModelProvider, type ModelResponse, type ToolCall } from './providers/model-provider.js';
 import { ScriptedProvider, ScriptFile } from './providers/scripted.js';
 import { loadRunArtifact, ModelResponseRecord, ProviderSnapshot, putRunArtifact } from './run-artifacts.js';
 import { withModelSpan } from './telemetry.js';
@@ -165,6 +167,17 @@ async function fromSharedStore<T>(store: PackStore, load: () => Promise<T>): Pro
   }
 }
 
+/** The raw result for the stored response, when it has a canonical form (a lone surrogate has none). */
+function storableResult(candidate: ModelResponse['result']): { result?: ModelResponseRecord['result'] } {
+  if (!candidate || !('value' in candidate)) return {};
+  try {
+    canonicalBytes(candidate.value);
+  } catch {
+    return {}; // checkModelResult rejects it as not plain JSON
+  }
+  return { result: candidate.value as ModelResponseRecord['result'] };
+}
+
 function record(call: ToolCall, verdict: { allowed: boolean; rule?: string }): ToolCallRecord {
   return {
     tool: call.tool,
@@ -228,17 +241,9 @@ export function createInvokeActivities(resolvers: InvokeResolvers, providerFacto
 
         const fit = entry.models.find((m) => m.id === input.seat.model)?.request_fit;
         // Cloud providers get the projection (RT-LEAK-001): local-only items removed, secrets re-scrubbed.
-        const { rendering, projection } = await renderInvocation(
-          {
-            rolePack,
-            rolePackHash: input.binding.role_pack_hash,
-            workUnitPack: unitPack,
-            workUnitPackHash: input.binding.work_unit_pack_hash,
-            microTaskId: input.micro_task,
-            ...(input.feedback !== undefined ? { feedback: input.feedback } : {}),
-          },
-          entry.kind,
-          fit,
+        const { rendering, projection } = await renderModelView(
+          { ...input.binding, micro_task: input.micro_task, feedback: input.feedback, location: entry.kind },
+          { rolePack, workUnitPack: unitPack, requestFit: () => fit },
         );
         const estimatedInputTokens = estimateMessages(rendering.messages);
         const provider = await providerFactory(snapshot, workspace ? { exists: (file) => workspace.exists(file) } : {});
@@ -249,6 +254,7 @@ export function createInvokeActivities(resolvers: InvokeResolvers, providerFacto
               model: input.seat.model,
               messages: rendering.messages,
               allowedTools: rolePack.allowed_tools,
+              ...(rolePack.result_schema ? { resultSchema: rolePack.result_schema } : {}),
               ...(fit ? { maxOutputTokens: fit.answer_tokens } : {}),
               context: { role: input.seat.role, microTask: input.micro_task, iteration: input.iteration },
             }),
@@ -275,7 +281,13 @@ export function createInvokeActivities(resolvers: InvokeResolvers, providerFacto
             ...(call.path !== undefined ? { path: call.path } : {}),
             ...(call.content !== undefined ? { content: call.content } : {}),
           })),
+          ...storableResult(response.result),
         });
+        // Validated once, here, against the pack's schema, after the whole answer is stored (so a
+        // rejected one can be inspected); the adapters only hand back candidates.
+        const checked = rolePack.result_schema
+          ? await checkModelResult(rolePack.result_schema, response.result, { role: rolePack.role.id, responseHash, workspaceRoot: workspace?.root })
+          : undefined;
         const { cachedInputTokens } = response.usage;
 
         return {
@@ -300,6 +312,13 @@ export function createInvokeActivities(resolvers: InvokeResolvers, providerFacto
           output_hash: sha256(response.text),
           response_hash: responseHash,
           tool_calls: toolCalls,
+          ...(checked
+            ? {
+                result: checked.result,
+                result_hash: checked.result_hash,
+                ...(Object.keys(checked.redactions).length > 0 ? { result_redactions: checked.redactions } : {}),
+              }
+            : {}),
           usage: {
             input_tokens: response.usage.inputTokens,
             output_tokens: response.usage.outputTokens,

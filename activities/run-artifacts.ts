@@ -5,8 +5,9 @@
  *
  * - a provider snapshot: the registry entry the seat names, the registry's hash, and for the scripted
  *   provider its parsed answers. Written by the workspace side before a call, read by the model side.
- * - a model response: the text and tool calls (with file contents) a model answered. Written by the
- *   model side, applied by the workspace side. File contents written by models never enter history.
+ * - a model response: the text and tool calls (with file contents) a model answered, and its raw
+ *   structured result if it has one. Written by the model side, applied by the workspace side. File
+ *   contents written by models never enter history.
  *
  * Both are canonical JSON (the pack's canonical form) with a `kind`, checked on load like packs.
  */
@@ -37,6 +38,11 @@ export const ModelResponseRecord = z.strictObject({
   schema_version: z.literal(1),
   text: z.string(),
   tool_calls: z.array(z.strictObject({ tool: z.string(), path: z.string().optional(), content: z.string().optional() })),
+  /**
+   * The raw structured result the provider handed back (before validation and redaction), for roles
+   * with a result schema: stored so that a rejected result can be inspected.
+   */
+  result: z.json().optional(),
 });
 export type ModelResponseRecord = z.infer<typeof ModelResponseRecord>;
 

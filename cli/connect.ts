@@ -1,7 +1,9 @@
 /** A Temporal client for the operator commands, with an actionable error when the server is away. */
 import { Client, Connection, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { JobStateUnavailable, TemporalUnreachable } from '../shared/core/errors.js';
-import { packState, type PackState } from '../workflows/governed-job.js';
+import { parseOrThrow } from '../shared/core/schema/parse.js';
+import { PackState } from '../shared/core/schema/workflow-state.js';
+import { packState } from '../workflows/governed-job.js';
 import { temporalAddress, temporalConnectConfig, uiUrlFor } from './temporal-target.js';
 
 export interface Target {
@@ -43,8 +45,9 @@ export function workflowUrl(target: { ui: string; namespace: string }, workflowI
  * mean nothing to an operator, so only the server's first line is kept.
  */
 export async function queryPackState(handle: WorkflowHandle, workflowId: string): Promise<PackState> {
+  let answer: unknown;
   try {
-    return await handle.query(packState);
+    answer = await handle.query(packState);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) {
       throw new JobStateUnavailable(`no governed job ${workflowId} in this namespace`, 'check the workflow id and TEMPORAL_NAMESPACE; `npx ctxpack list` lists the jobs', { workflowId });
@@ -55,6 +58,8 @@ export async function queryPackState(handle: WorkflowHandle, workflowId: string)
       { workflowId },
     );
   }
+  // Checked, not cast: a job of another version (or another workflow) answering differently says so.
+  return parseOrThrow(PackState, answer, `the packState answer of ${workflowId}`);
 }
 
 function serverReason(err: unknown): string {

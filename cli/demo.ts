@@ -1,7 +1,9 @@
 /**
  * The demo `npm start` runs: a governed job on a copy of the example workspace with the scripted
  * provider, a swap that rebuilds (a source changed), a swap that reuses (nothing changed), an
- * automatic escalation, then the operator summary and the Web UI link.
+ * automatic escalation, then the operator summary and the Web UI link; then a multi-role job on the
+ * same workspace: the orchestrator picks the micro-tasks, the coder writes, the validator reviews
+ * with its own read-only packs, the verification contract decides, and the coder escalates.
  */
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,6 +12,7 @@ import { shortHash } from '../shared/engine/hash.js';
 import { PACKAGE_ROOT } from './tools/package-root.js';
 import { DEFAULT_TASK_QUEUE } from '../workers/worker.js';
 import { governedJob, packState, requestModelSwap, type PackState } from '../workflows/governed-job.js';
+import { multiRoleJob } from '../workflows/multi-role-job.js';
 import { workflowUrl } from './connect.js';
 import { step } from './progress.js';
 import { printSummary } from './summary.js';
@@ -83,6 +86,41 @@ export async function runDemo(options: { client: Client; namespace: string; ui: 
   const result = await step('finish the micro-tasks', () => handle.result(), (r) => `${r.micro_tasks.length} passed, ${r.invocations} invocations, ${r.swaps} swaps`);
   void result;
 
+  const state = await handle.query(packState);
+  process.stdout.write(`\n${workflowId}\n`);
+  printSummary(state);
+  process.stdout.write(`\nweb ui  ${workflowUrl(options, workflowId, handle.firstExecutionRunId)}\n\n`);
+  await runMultiRoleDemo(options);
+}
+
+/** The second story: orchestrator, coder and validator, each on its own seat with its own packs. */
+async function runMultiRoleDemo(options: { client: Client; ui: string; namespace: string }): Promise<void> {
+  const { client } = options;
+  const workflowId = `ctxpack-demo-team-${Date.now().toString(36)}`;
+  const handle = await step('start a multi-role job (orchestrator, coder, validator)', () =>
+    client.workflow.start(multiRoleJob, {
+      taskQueue: DEFAULT_TASK_QUEUE,
+      workflowId,
+      args: [
+        {
+          workspace_id: DEMO_WORKSPACE_ID,
+          work_unit: WORK_UNIT,
+          seats: {
+            orchestrator: { role: 'orchestrator', model: 'big-coder-14b', provider: 'local-large' },
+            coder: { role: 'coder', model: 'tiny-coder-1b', provider: 'local-small' },
+            validator: { role: 'validator', model: 'tiny-reviewer-1b', provider: 'local-small' },
+          },
+        },
+      ],
+      staticSummary: `multi-role job ${WORK_UNIT} (demo)`,
+      staticDetails: 'orchestrator, coder and validator, each with its own role packs',
+    }),
+    () => workflowId,
+  );
+  const result = await step('plan, code, review, verify; the coder escalates after two failed verifications', () => handle.result(), (r) =>
+    `${r.micro_tasks.map((m) => `${m.id} in ${m.iterations}`).join(', ')}; ${r.invocations} invocations, ${r.swaps} swap(s)`,
+  );
+  void result;
   const state = await handle.query(packState);
   process.stdout.write(`\n${workflowId}\n`);
   printSummary(state);

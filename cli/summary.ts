@@ -31,8 +31,17 @@ export function summaryRows(state: PackState, options: { full?: boolean } = {}):
   return rows;
 }
 
+/** One row per seat of a job with several (orchestrator, coder, validator). */
+export function seatRows(state: PackState, options: { full?: boolean } = {}): [string, string][] {
+  const hash = (h: string) => (options.full ? h : shortHash(h));
+  return (state.seats ?? []).map((s) => [
+    `seat ${s.name}`,
+    `${s.seat.role} ${s.binding.role_version} on ${s.seat.model} @ ${s.seat.provider} (${s.location}), pack ${hash(s.binding.work_unit_pack_hash)}, role pack ${hash(s.binding.role_pack_hash)}, write: ${s.binding.lock_set.write.join(', ') || '(none)'}`,
+  ]);
+}
+
 export function printSummary(state: PackState, options: { full?: boolean } = {}): void {
-  printTable(summaryRows(state, options));
+  printTable([...summaryRows(state, options), ...seatRows(state, options)]);
   if (state.swap_log.length === 0) return;
   process.stdout.write('\nswap log\n');
   const hash = (h: string | undefined) => (h === undefined ? '-' : options.full ? h : shortHash(h));

@@ -31,7 +31,7 @@ const EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index${EXTENSION}`, import.meta.url));
 
 /** The workflow names the plugin adds to a worker (see `workflows/index.ts`). */
-export const PLUGIN_WORKFLOW_NAMES = ['governedJob'] as const;
+export const PLUGIN_WORKFLOW_NAMES = ['governedJob', 'multiRoleJob', 'governedRoleStep'] as const;
 
 /**
  * The `workflowsPath` that bundles the user's workflows (`userPath`, a file or folder) with the

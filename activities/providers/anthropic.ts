@@ -10,6 +10,10 @@ import { ProviderError } from './model-provider.js';
 import { decodeAnswer, endpoint, postJson, readApiKey, type AdapterConfig } from './http.js';
 import { toolSchemasFor, toToolCall } from './tool-schemas.js';
 
+/** The tool a role with a result schema is made to call: its input is the result, never a tool request. */
+export const RESULT_TOOL = 'submit_result';
+const RESULT_TOOL_DESCRIPTION = 'Submit your result. Its input must match the result schema of your role.';
+
 /** The API version this adapter's request and answer shapes follow. */
 export const ANTHROPIC_VERSION = '2023-06-01';
 
@@ -45,17 +49,21 @@ export function messagesBody(request: ModelRequest, maxTokens: number): Record<s
     text,
     ...(index === systemTexts.length - 1 ? { cache_control: { type: 'ephemeral' } } : {}),
   }));
-  const tools = toolSchemasFor(request.allowedTools).map((tool) => ({
+  const tools: Record<string, unknown>[] = toolSchemasFor(request.allowedTools).map((tool) => ({
     name: tool.name,
     description: tool.description,
     input_schema: tool.parameters,
   }));
+  // The result is asked for as a forced tool (Anthropic's structured output): the tool list keeps the
+  // pack's tools first, so their part of the cached prefix is the same with or without a result.
+  if (request.resultSchema) tools.push({ name: RESULT_TOOL, description: RESULT_TOOL_DESCRIPTION, input_schema: request.resultSchema });
   return {
     model: request.model,
     max_tokens: maxTokens,
     ...(system.length > 0 ? { system } : {}),
     messages: request.messages.filter((m) => m.role === 'user').map((m) => ({ role: 'user', content: m.content })),
     ...(tools.length > 0 ? { tools } : {}),
+    ...(request.resultSchema ? { tool_choice: { type: 'tool', name: RESULT_TOOL } } : {}),
   };
 }
 
@@ -82,9 +90,13 @@ export class AnthropicProvider implements ModelProvider {
 
     const texts: string[] = [];
     const toolCalls: ToolCall[] = [];
+    let result: ModelResponse['result'] = request.resultSchema ? { problem: `the answer has no ${RESULT_TOOL} call` } : undefined;
     for (const block of answer.content) {
       if (block.type === 'text' && block.text !== undefined) texts.push(block.text);
-      else if (block.type === 'tool_use') {
+      else if (block.type === 'tool_use' && block.name === RESULT_TOOL && request.resultSchema) {
+        // The first one counts; a second is a model repeating itself, not a second result.
+        if (result && !('value' in result)) result = { value: block.input };
+      } else if (block.type === 'tool_use') {
         if (block.name === undefined) {
           throw new ProviderError(`provider "${this.id}" returned a tool_use block without a tool name`, 'bad-response', false);
         }
@@ -96,6 +108,7 @@ export class AnthropicProvider implements ModelProvider {
     return {
       text: texts.join(''),
       toolCalls,
+      ...(result ? { result } : {}),
       usage: {
         // Anthropic's input_tokens leaves out cached and cache-written tokens; summed, the count means
         // what prompt_tokens means for the other adapters: every prompt token the model read.

@@ -16,6 +16,9 @@
  * (other fences, prose, "call write_file on...") is ever read as a tool request. The prompt does not
  * explain this format (it is exactly the rendering); a role that wants tool use from such a model
  * states the format in its strict rules.
+ *
+ * A role with a result schema is asked (in the rendering) for its result as a fenced `json` block;
+ * the adapter hands back the first JSON object it finds (result-candidate.ts).
  */
 import { z } from 'zod';
 import type { RenderedMessage } from '../../shared/engine/render.js';
@@ -23,11 +26,9 @@ import { ProviderError, type ModelProvider, type ModelRequest, type ModelRespons
 import { decodeAnswer, endpoint, postJson, type AdapterConfig } from './http.js';
 import { answeringModel, bearerHeaders, OpenAIUsage, usageFrom } from './openai-format.js';
 import { toToolCall } from './tool-schemas.js';
+import { resultFromText, TOOL_FENCE_CLOSE, TOOL_FENCE_OPEN } from './result-candidate.js';
 
-/** The line that opens a tool request block. */
-export const TOOL_FENCE_OPEN = '```tool';
-/** The line that closes it. */
-export const TOOL_FENCE_CLOSE = '```';
+export { TOOL_FENCE_CLOSE, TOOL_FENCE_OPEN };
 
 /** The part of a Completions answer this adapter reads. */
 const CompletionAnswer = z.object({
@@ -107,6 +108,8 @@ export class CompletionProvider implements ModelProvider {
       text,
       // A role without tools gets no tool calls, whatever the text looks like.
       toolCalls: request.allowedTools.length > 0 ? parseFencedToolCalls(this.id, text) : [],
+      // No structured output here: the rendering asks for a fenced json block, parsed from the text.
+      ...(request.resultSchema ? { result: resultFromText(text) } : {}),
       usage: usageFrom(answer.usage),
       providerModel: answeringModel(answer.model, request.model),
     };

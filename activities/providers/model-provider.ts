@@ -4,6 +4,7 @@
  * usage and the provider's own model id. Adapters change only the wire format.
  */
 import type { RenderedMessage } from '../../shared/engine/render.js';
+import type { ResultSchema } from '../../shared/core/schema/result-schema.js';
 
 /** A tool call a model asked for (name and arguments), before the pack's lock set gates it. */
 export interface ToolCall {
@@ -20,13 +21,27 @@ export interface ModelRequest {
   readonly allowedTools: readonly string[];
   /** Answer token bound to send (`max_tokens`), when the model's registry entry sets one. */
   readonly maxOutputTokens?: number;
+  /**
+   * The role pack's result schema, when the role declares one: the adapter asks the model for a
+   * result in it (structured output, a forced tool, or the text format) and hands back the raw
+   * candidate. It does not validate: the activity does, once, against the pack.
+   */
+  readonly resultSchema?: ResultSchema;
   /** Where the request comes from, for deterministic scripted answers. */
   readonly context: { readonly role: string; readonly microTask: string; readonly iteration: number };
 }
 
-/** What a provider adapter answers: text, tool calls, usage and the model id that answered. */
+/**
+ * The raw result an adapter found in an answer: the parsed JSON value, or why there is none (never
+ * quoting the answer, which may hold secrets).
+ */
+export type ResultCandidate = { readonly value: unknown } | { readonly problem: string };
+
+/** What a provider adapter answers: text, tool calls, usage, the model id that answered and a result candidate. */
 export interface ModelResponse {
   readonly text: string;
+  /** Set exactly when the request had a `resultSchema`. */
+  readonly result?: ResultCandidate;
   readonly toolCalls: readonly ToolCall[];
   readonly usage: {
     /** All prompt tokens the model read, cached or not (the same meaning for every provider). */

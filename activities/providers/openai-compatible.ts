@@ -10,6 +10,8 @@ import { decodeAnswer, endpoint, postJson, type AdapterConfig } from './http.js'
 import { answeringModel, bearerHeaders, OpenAIUsage, usageFrom } from './openai-format.js';
 import { parseConstrainedCall, toolCallGrammar, toolCallJsonSchema } from './constrained-tools.js';
 import { toolSchemasFor, toToolCall } from './tool-schemas.js';
+import { resultFromText } from './result-candidate.js';
+import type { ResultSchema, ResultSchemaNodeType } from '../../shared/core/schema/result-schema.js';
 
 /** How tool calls are asked for: see `tool_calls` in shared/core/schema/providers.ts. */
 export type ToolCallMode = 'native' | 'grammar' | 'json_schema';
@@ -56,16 +58,37 @@ export function chatCompletionsBody(request: ModelRequest, mode: ToolCallMode = 
     schemas.length === 0 || mode === 'native'
       ? // Omitted rather than empty: several local servers reject `tools: []`.
         tools.length > 0 ? { tools } : {}
-      : mode === 'grammar'
-        ? { grammar: toolCallGrammar(schemas) }
-        : { response_format: { type: 'json_schema', json_schema: { name: 'tool_call', strict: true, schema: toolCallJsonSchema(schemas) } } };
+      : request.resultSchema
+        ? // One constraint per answer: in a constrained mode the content is the result, so no call is asked for.
+          {}
+        : mode === 'grammar'
+          ? { grammar: toolCallGrammar(schemas) }
+          : { response_format: { type: 'json_schema', json_schema: { name: 'tool_call', strict: true, schema: toolCallJsonSchema(schemas) } } };
   return {
     model: request.model,
     messages: request.messages.map((message) => ({ role: message.role, content: message.content })),
     ...constraint,
+    ...(request.resultSchema ? { response_format: resultFormat(request.resultSchema) } : {}),
     ...(request.maxOutputTokens !== undefined ? { max_tokens: request.maxOutputTokens } : {}),
     stream: false,
   };
+}
+
+/** Whether every object of `node` requires all its properties (OpenAI's strict mode demands it). */
+function allRequired(node: ResultSchema | ResultSchemaNodeType): boolean {
+  if (node.type === 'array') return allRequired(node.items);
+  if (node.type !== 'object') return true;
+  const names = Object.keys(node.properties);
+  return names.every((name) => node.required?.includes(name)) && Object.values(node.properties).every(allRequired);
+}
+
+/**
+ * Structured output for the role's result (`response_format: json_schema`, which OpenAI, vLLM, LM
+ * Studio and llama.cpp's server, as a grammar, all take). Strict only where OpenAI's strict mode
+ * accepts the schema (every property required); the activity validates the answer either way.
+ */
+function resultFormat(schema: ResultSchema): Record<string, unknown> {
+  return { type: 'json_schema', json_schema: { name: 'result', strict: allRequired(schema), schema } };
 }
 
 function parseArguments(providerId: string, tool: string, raw: string | Record<string, unknown> | undefined): unknown {
@@ -95,7 +118,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
     const answer = decodeAnswer(this.config, ChatAnswer, raw, 'chat completion');
     // `.min(1)` above guarantees the first choice.
     const message = (answer.choices[0] as (typeof answer.choices)[number]).message;
-    const constrained = this.mode !== 'native' && toolSchemasFor(request.allowedTools).length > 0;
+    const constrained = this.mode !== 'native' && toolSchemasFor(request.allowedTools).length > 0 && request.resultSchema === undefined;
     const choice = answer.choices[0] as (typeof answer.choices)[number];
     if (constrained && choice.finish_reason === 'length') {
       // Seen with real small models: a write_file whose content outgrows the answer bound is cut mid-JSON.
@@ -112,6 +135,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
     return {
       text: message.content ?? '',
       toolCalls,
+      ...(request.resultSchema ? { result: resultFromText(message.content ?? '') } : {}),
       usage: usageFrom(answer.usage),
       providerModel: answeringModel(answer.model, request.model),
     };

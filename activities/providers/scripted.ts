@@ -8,6 +8,8 @@
  *       - when: { micro_task: MT-7.1, model: tiny-coder-1b }
  *         text: ...
  *         tool_calls: [{ tool: write_file, path: src/config.js, content: ... }]
+ *       - when: { role: validator }
+ *         result: { verdict: pass, findings: [] }
  *       - when: { model: flaky-model }
  *         fail: unavailable
  */
@@ -35,6 +37,11 @@ export const ScriptFile = z.strictObject({
         .array(z.strictObject({ tool: z.string(), path: z.string().optional(), content: z.string().optional() }))
         .default([]),
       fail: z.enum(['unavailable', 'rate-limited', 'bad-response', 'timeout']).optional(),
+      /**
+       * The structured result this step answers with, for a role that declares one (any JSON: a
+       * script may answer a result that breaks the schema, to test the rejection).
+       */
+      result: z.json().optional(),
       /**
        * Answer only once this workspace file exists: lets a test hold a job mid-iteration (to swap,
        * restart a worker...) and release it, without timing guesses.
@@ -87,6 +94,7 @@ export class ScriptedProvider implements ModelProvider {
         ...(call.path !== undefined ? { path: call.path } : {}),
         ...(call.content !== undefined ? { content: call.content } : {}),
       })),
+      ...(request.resultSchema ? { result: rule.result !== undefined ? { value: rule.result } : { problem: 'the script step gives no result' } } : {}),
       usage: { inputTokens: input, outputTokens: countTokens(rule.text) },
       providerModel: request.model,
     };

@@ -13,7 +13,7 @@ import { INPUT_LIMITS, readBoundedFile } from '../../shared/engine/bounded-read.
 import { RenderMismatch } from '../../shared/core/errors.js';
 import { shortHash } from '../../shared/engine/hash.js';
 import { loadRolePack, loadWorkUnitPack } from '../../shared/engine/pack-io.js';
-import { renderInvocation } from '../../shared/engine/projection.js';
+import { renderModelView } from '../../shared/engine/model-view.js';
 import { loadRunArtifact, ProviderSnapshot } from '../../activities/run-artifacts.js';
 import { invocations, type InvocationRecord } from '../temporal/history-records.js';
 import { WORKFLOWS_PATH } from '../../workers/plugin.js';
@@ -103,24 +103,16 @@ async function recover(record: InvocationRecord, options: ReplayOptions) {
   const identity = record.result.identity;
   const rolePack = await loadRolePack(store, identity.role_pack_hash);
   const workUnitPack = await loadWorkUnitPack(store, identity.work_unit_pack_hash);
-  // A model's RequestFit cuts the feedback that was sent: the stored provider snapshot says how
-  // (only loaded when there is feedback to cut).
-  const fit =
-    record.input.feedback === undefined
-      ? undefined
-      : (await loadRunArtifact(store, record.input.provider_snapshot_hash, ProviderSnapshot, 'provider snapshot')).entry.models.find((m) => m.id === identity.model)
-          ?.request_fit;
-  const { rendering } = await renderInvocation(
+  const { rendering } = await renderModelView(
+    { ...identity, micro_task: record.input.micro_task, feedback: record.input.feedback },
     {
       rolePack,
-      rolePackHash: identity.role_pack_hash,
       workUnitPack,
-      workUnitPackHash: identity.work_unit_pack_hash,
-      microTaskId: record.input.micro_task,
-      ...(record.input.feedback !== undefined ? { feedback: record.input.feedback } : {}),
+      // A model's RequestFit cuts the feedback that was sent: the stored provider snapshot says how.
+      requestFit: async () =>
+        (await loadRunArtifact(store, record.input.provider_snapshot_hash, ProviderSnapshot, 'provider snapshot')).entry.models.find((m) => m.id === identity.model)
+          ?.request_fit,
     },
-    identity.location,
-    fit,
   );
   if (rendering.render_hash !== identity.render_hash) {
     throw new RenderMismatch(

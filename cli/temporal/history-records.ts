@@ -5,18 +5,21 @@
  */
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import type {
-  ApplyToolCallsInput,
-  ApplyToolCallsResult,
-  InvokeModelInput,
-  InvokeModelResult,
-  PrepareInvocationResult,
-  SwapPacksInput,
-  SwapPacksResult,
-} from '../../activities/types.js';
+import type { z } from 'zod';
+import {
+  ACTIVITY_CONTRACT,
+  type ApplyToolCallsResult,
+  type InvokeModelInput,
+  type InvokeModelResult,
+  type SwapPacksInput,
+  type SwapPacksResult,
+} from '../../shared/core/schema/activities.js';
+import { parseOrThrow } from '../../shared/core/schema/parse.js';
 
 type History = temporal.api.history.v1.IHistory;
 type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
+type Contract = typeof ACTIVITY_CONTRACT;
+type WithResult = { [K in keyof Contract]: Contract[K] extends { result: z.ZodType } ? K : never }[keyof Contract];
 
 export interface InvocationRecord {
   /** 1-based, in history order. */
@@ -30,26 +33,38 @@ export interface SwapRecord {
   readonly result: SwapPacksResult;
 }
 
-function first<T>(payloads: Payloads): T | undefined {
+function first(payloads: Payloads): unknown {
   const payload = payloads?.payloads?.[0];
-  return payload ? defaultPayloadConverter.fromPayload<T>(payload) : undefined;
+  return payload ? defaultPayloadConverter.fromPayload<unknown>(payload) : undefined;
 }
 
-/** Completed activities of `type`, with their input and result, in history order. */
-export function completedActivities<I, R>(history: History, type: string): { input: I; result: R }[] {
-  const scheduled = new Map<string, { type: string; input: I | undefined }>();
-  const out: { input: I; result: R }[] = [];
+/**
+ * Completed activities of `type`, with their input and result parsed with the activity contract, in
+ * history order. A recorded payload that does not match the contract is PackSchemaInvalid naming the
+ * event and the field, never a value cast on trust.
+ */
+export function completedActivities<K extends WithResult>(
+  history: History,
+  type: K,
+): { input: z.output<Contract[K]['input']>; result: z.output<Contract[K]['result']> }[] {
+  const contract = ACTIVITY_CONTRACT[type];
+  const scheduled = new Map<string, { type: string; input: unknown; eventId: string }>();
+  const out: { input: z.output<Contract[K]['input']>; result: z.output<Contract[K]['result']> }[] = [];
   for (const event of history.events ?? []) {
     const attrs = event.activityTaskScheduledEventAttributes;
     if (attrs) {
-      scheduled.set(String(event.eventId), { type: attrs.activityType?.name ?? '', input: first<I>(attrs.input) });
+      scheduled.set(String(event.eventId), { type: attrs.activityType?.name ?? '', input: first(attrs.input), eventId: String(event.eventId) });
       continue;
     }
     const done = event.activityTaskCompletedEventAttributes;
     if (!done) continue;
     const origin = scheduled.get(String(done.scheduledEventId));
-    const result = first<R>(done.result);
-    if (origin?.type === type && origin.input !== undefined && result !== undefined) out.push({ input: origin.input, result });
+    const result = first(done.result);
+    if (origin?.type !== type || origin.input === undefined || result === undefined) continue;
+    out.push({
+      input: parseOrThrow(contract.input, origin.input, `the recorded ${type} input (event ${origin.eventId})`) as z.output<Contract[K]['input']>,
+      result: parseOrThrow(contract.result, result, `the recorded ${type} result (event ${String(event.eventId)})`) as z.output<Contract[K]['result']>,
+    });
   }
   return out;
 }
@@ -60,17 +75,17 @@ export function completedActivities<I, R>(history: History, type: string): { inp
  */
 export function invocations(history: History): InvocationRecord[] {
   const applied = new Map<string, ApplyToolCallsResult>();
-  for (const { input, result } of completedActivities<ApplyToolCallsInput, ApplyToolCallsResult>(history, 'applyToolCalls')) {
+  for (const { input, result } of completedActivities(history, 'applyToolCalls')) {
     applied.set(input.response_hash, result);
   }
-  return completedActivities<InvokeModelInput, InvokeModelResult>(history, 'invokeModel').map((record, index) => {
+  return completedActivities(history, 'invokeModel').map((record, index) => {
     const final = record.result.response_hash !== undefined ? applied.get(record.result.response_hash) : undefined;
     return { n: index + 1, input: record.input, result: final ? { ...record.result, tool_calls: final.tool_calls } : record.result };
   });
 }
 
 export function swaps(history: History): SwapRecord[] {
-  return completedActivities<SwapPacksInput, SwapPacksResult>(history, 'swapPacks');
+  return completedActivities(history, 'swapPacks');
 }
 
 /**
@@ -84,7 +99,7 @@ export function referencedPackHashes(history: History): Set<string> {
     hashes.add(binding.role_pack_hash);
     hashes.add(binding.work_unit_pack_hash);
   };
-  for (const { result } of completedActivities<unknown, { binding?: { role_pack_hash: string; work_unit_pack_hash: string } }>(history, 'bindPacks')) {
+  for (const { result } of completedActivities(history, 'bindPacks')) {
     addBinding(result.binding);
   }
   for (const record of swaps(history)) addBinding(record.result.binding);
@@ -95,7 +110,7 @@ export function referencedPackHashes(history: History): Set<string> {
     if (record.input.provider_snapshot_hash) hashes.add(record.input.provider_snapshot_hash);
     if (record.result.response_hash) hashes.add(record.result.response_hash);
   }
-  for (const { result } of completedActivities<unknown, PrepareInvocationResult>(history, 'prepareInvocation')) {
+  for (const { result } of completedActivities(history, 'prepareInvocation')) {
     hashes.add(result.provider_snapshot_hash);
   }
   return hashes;

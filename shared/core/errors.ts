@@ -115,6 +115,16 @@ export class JobStateUnavailable extends CtxPackError {
   readonly code = 'JobStateUnavailable';
 }
 
+/**
+ * A model's structured result does not satisfy its role pack's result schema (or is missing, or over
+ * the size bound). Not retried: the same model on the same input tends to answer the same way, so a
+ * workflow escalates (or fails) on it. The message lists the problems by field path, never a value;
+ * `details.response_hash` names the stored answer, kept for inspection.
+ */
+export class ModelResultInvalid extends CtxPackError {
+  readonly code = 'ModelResultInvalid';
+}
+
 /** A port the local dev server needs is taken. */
 export class PortInUse extends CtxPackError {
   readonly code = 'PortInUse';

@@ -3,6 +3,7 @@
  * role pack (e.g. one a swap pinned) with the pack the current definition builds, and lists every
  * restriction the candidate drops. Pure.
  */
+import { canonicalJson } from './canonical.js';
 import { GOVERNANCE_STRENGTH } from './schema/common.js';
 import type { RoleContextPack } from './schema/role-pack.js';
 
@@ -24,5 +25,9 @@ export function droppedRestrictions(candidate: RoleContextPack, demanded: RoleCo
   for (const glob of candidate.lock_set.read) if (!readable.has(glob)) problems.push(`wider read lock: ${glob}`);
   const denied = new Set(candidate.lock_set.deny);
   for (const glob of demanded.lock_set.deny) if (!denied.has(glob)) problems.push(`deny rule dropped: ${glob}`);
+  // A result schema is the contract a workflow acts on: any other one (or none) is not the role's.
+  if (canonicalJson(candidate.result_schema ?? null) !== canonicalJson(demanded.result_schema ?? null)) {
+    problems.push(demanded.result_schema ? 'result schema differs from the one the role declares' : 'result schema the role does not declare');
+  }
   return problems;
 }

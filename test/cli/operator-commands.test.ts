@@ -111,7 +111,7 @@ describe('ctxpack operator commands against the dev server', () => {
 });
 
 describe('npm start (ctxpack dev)', () => {
-  it('runs the dev server, worker and the demo job: a rebuild, a reuse, an escalation, the summary and the UI link', async () => {
+  it('runs the dev server, worker and the demo jobs: a rebuild, a reuse, an escalation, the multi-role job with the validator, the summaries and the UI links', async () => {
     const cwd = await mkdtemp(path.join(tmpdir(), 'ctxpack-start-'));
     const result = await runCtxpack(
       ['dev', '--exit-after-demo', '--port', String(await freePort()), '--ui-port', String(await freePort())],
@@ -123,5 +123,10 @@ describe('npm start (ctxpack dev)', () => {
     expect(result.stderr).toMatch(/escalated to big-coder-14b@local-large/);
     expect(result.stdout).toMatch(/status\s+passed/);
     expect(result.stdout).toMatch(/web ui\s+http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\/ctxpack-demo-/);
+    // The second story: the multi-role job, every seat printed (the validator's included).
+    expect(result.stderr).toMatch(/plan, code, review, verify; the coder escalates after two failed verifications: MT-7\.2 in 1, MT-7\.1 in 3/);
+    expect(result.stdout).toMatch(/seat orchestrator\s+orchestrator 1\.0\.0 on big-coder-14b @ local-large/);
+    expect(result.stdout).toMatch(/seat validator\s+validator 1\.1\.0 on tiny-reviewer-1b @ local-small \(local\), pack sha256:[0-9a-f]{12}, role pack sha256:[0-9a-f]{12}, write: \(none\)/);
+    expect(result.stdout).toMatch(/web ui\s+http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\/ctxpack-demo-team-/);
   });
 });

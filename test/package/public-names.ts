@@ -8,13 +8,19 @@
 
 /** `context-packs`: worker and client side, and the pack core. */
 export const PUBLIC_NAMES = [
+  'ACTIVITY_CONTRACT', 'CarriedSeats', 'CarriedState', 'CloudConsent', 'CloudConsentRequest', 'GovernedSeats',
+  'MultiRoleCarried', 'MultiRoleJobInput', 'NON_RETRYABLE', 'PackState', 'PlanResult', 'RoleStepInput',
+  'SeatView', 'VerdictResult', 'currentDetails', 'failureText', 'failureType', 'governedActivities',
+  'governedRoleStep', 'installOperatorView', 'installSwapHandlers', 'invokeGoverned', 'multiRoleJob',
+  'operatorMemo', 'operatorSearchAttributes', 'runRoleStep',
   'CTXPACK_SEARCH_ATTRIBUTES', 'ContextItemsFile', 'ContextPackArtifactCorrupt',
   'ContextPackProvenanceMissing', 'ContextPackRegenDenied', 'ContextPackRegenFailed', 'ContextPackStale',
   'ContextPacksPlugin', 'ContextPayload', 'CtxPackCloud', 'CtxPackError', 'CtxPackHash', 'CtxPackJob',
   'CtxPackModel', 'CtxPackProvider', 'CtxPackRole', 'DEFAULT_TASK_QUEUE', 'ERROR_CODES', 'FilePackStore',
   'FreshnessDecision', 'FreshnessPolicy', 'GovernanceMode', 'GovernedJobInput', 'LockSet', 'PackBinding',
   'PackBudgetExceeded', 'PackInputRejected', 'PackPathRejected', 'PackSchemaInvalid', 'PackSourceMissing', 'PackStoreUnavailable',
-  'ProviderEntry', 'ProviderError', 'ProviderRegistry', 'RoleContextPack', 'RoleDefinition',
+  'ModelResultInvalid', 'ProviderEntry', 'ProviderError', 'ProviderRegistry', 'RESULT_LIMITS', 'ResultSchema',
+  'RoleContextPack', 'RoleDefinition', 'RoleResult',
   'RoleExecutionIdentity', 'S3PackStore', 'SearchAttributesMissing', 'Seat', 'Sha256Hash', 'SwapLogEntry',
   'SwapRequest', 'SwapResult', 'TemporalCliUnavailable', 'TemporalUnreachable', 'VerificationContract',
   'WORKFLOWS_PATH', 'WorkProfile', 'WorkUnitContextPack', 'WorkUnitDefinition', 'Workspace',
@@ -29,7 +35,11 @@ export const PUBLIC_NAMES = [
 
 /** `context-packs/workflow`: what workflow code may import. */
 export const WORKFLOW_NAMES = [
-  'CTXPACK_SEARCH_ATTRIBUTES', 'CtxPackCloud', 'CtxPackHash', 'CtxPackJob', 'CtxPackModel',
-  'CtxPackProvider', 'CtxPackRole', 'governedJob', 'grantCloudConsent', 'modelSwap', 'packState',
-  'readPackState', 'requestModelSwap',
+  'CTXPACK_SEARCH_ATTRIBUTES', 'CarriedSeats', 'CarriedState', 'CloudConsent', 'CloudConsentRequest',
+  'CtxPackCloud', 'CtxPackHash', 'CtxPackJob', 'CtxPackModel', 'CtxPackProvider', 'CtxPackRole',
+  'GovernedSeats', 'MultiRoleCarried', 'MultiRoleJobInput', 'NON_RETRYABLE', 'PackState', 'PlanResult',
+  'RoleStepInput', 'SeatView', 'VerdictResult', 'currentDetails', 'failureText', 'failureType',
+  'governedActivities', 'governedJob', 'governedRoleStep', 'grantCloudConsent', 'installOperatorView',
+  'installSwapHandlers', 'invokeGoverned', 'modelSwap', 'multiRoleJob', 'operatorMemo',
+  'operatorSearchAttributes', 'packState', 'readPackState', 'requestModelSwap', 'runRoleStep',
 ] as const;

@@ -5,6 +5,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { expect, it } from 'vitest';
 import { packState, requestModelSwap } from '../../workflows/governed-job.js';
+import { addReviewerRung, BIG_REVIEWER, multiRoleInput, multiRoleScript, startMultiRole } from '../support/multi-role.js';
 import { testTemporal } from '../support/temporal.js';
 import { BIG, CLOUD, GATED_PASSING_SCRIPT, TINY, addFact, jobInput, openGate, runWorker, setupJob, startJob, swap, waitForState, writeScript } from '../support/governed.js';
 
@@ -86,4 +87,20 @@ it('records a job with a consented cloud call', async () => {
     expect(state.invocations).toBeGreaterThanOrEqual(2);
   });
   await save('job-with-cloud-call', handle);
+});
+
+it('records a multi-role job (a failed review, a failed verification, an escalation, a swap of the validator by Update)', async () => {
+  const setup = await setupJob('rec-multi');
+  await writeScript(setup.dir, multiRoleScript({ gate: true }));
+  await addReviewerRung(setup.dir);
+  const handle = await startMultiRole(setup, multiRoleInput());
+  await runWorker(setup, async () => {
+    await waitForState(handle, (s) => s.status === 'running' && (s.seats?.length ?? 0) === 3);
+    await handle.executeUpdate(requestModelSwap, { args: [swap(BIG_REVIEWER, { request_id: 'rec-multi-1' })] });
+    await openGate(setup.dir);
+    const result = await handle.result();
+    expect(result.reviews_failed).toBe(1);
+    expect(result.swaps).toBe(2);
+  });
+  await save('multi-role-job', handle);
 });

@@ -13,13 +13,14 @@ function load(name: string) {
 }
 
 describe('replaying recorded governed-job histories with the current workflow code', () => {
-  it('has the recorded scenarios: swaps, an escalation, a rejected swap, continue-as-new, a cloud call', () => {
+  it('has the recorded scenarios: swaps, an escalation, a rejected swap, continue-as-new, a cloud call, a multi-role job', () => {
     expect(fixtures).toEqual([
       'job-with-cloud-call.json',
       'job-with-continue-as-new.json',
       'job-with-escalation.json',
       'job-with-rejected-swap.json',
       'job-with-swaps.json',
+      'multi-role-job.json',
     ]);
   });
 

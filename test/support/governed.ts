@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
+import type { Workflow } from '@temporalio/common';
 import { createActivities, type CreateActivitiesOptions, type InvokeModelInput, type InvokeModelResult } from '../../activities/index.js';
 import type { GovernedJobInput, PackBinding, Seat, SwapRequest } from '../../shared/core/schema/governed-job.js';
 import { governedJob, packState, type PackState } from '../../workflows/governed-job.js';
@@ -112,7 +113,7 @@ export function runWorker<T>(setup: JobSetup, body: () => Promise<T>): Promise<T
 
 /** Polls the packState query until `predicate` holds (a worker must be running). */
 export async function waitForState(
-  handle: WorkflowHandle<typeof governedJob>,
+  handle: WorkflowHandle<Workflow>,
   predicate: (state: PackState) => boolean,
   timeoutMs = 30_000,
   intervalMs = 100,

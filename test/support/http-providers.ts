@@ -154,6 +154,13 @@ export function microTaskOf(request: RecordedRequest): string {
   return match[1];
 }
 
+/** The role a rendered request is for, read from the system prefix's first line. */
+function roleOf(request: RecordedRequest): string {
+  const match = /You act as the role \\"([a-z][a-z0-9_-]{0,63})\\"/.exec(request.body);
+  if (!match?.[1]) throw new Error(`request to ${request.path} names no role`);
+  return match[1];
+}
+
 /** The model a request asks for. */
 export function modelOf(request: RecordedRequest): string {
   const model = (request.json as { model?: unknown } | undefined)?.model;
@@ -162,15 +169,19 @@ export function modelOf(request: RecordedRequest): string {
 }
 
 /**
- * The demo script's answer to `request`, in its wire format: the first rule matching its micro-task
- * and model (or `asModel`, to make one model answer like another), as the scripted provider picks
- * it. The small model breaks src/config.js; the others fix it.
+ * The demo script's answer to `request`, in its wire format: the first rule matching its role,
+ * micro-task and model (or `asModel`, to make one model answer like another), as the scripted
+ * provider picks it. The small model breaks src/config.js; the others fix it.
  */
 export function demoReply(request: RecordedRequest, asModel?: string): Reply {
   const microTask = microTaskOf(request);
   const model = asModel ?? modelOf(request);
+  const role = roleOf(request);
   const rule = demo().responses.find(
-    ({ when }) => (when.micro_task === undefined || when.micro_task === microTask) && (when.model === undefined || when.model === model),
+    ({ when }) =>
+      (when.role === undefined || when.role === role) &&
+      (when.micro_task === undefined || when.micro_task === microTask) &&
+      (when.model === undefined || when.model === model),
   );
   if (!rule) throw new Error(`the demo script has no answer for ${microTask} on ${model}`);
   return toolAnswer(request.api === 'anthropic' ? 'anthropic' : 'openai-compatible', rule.text, rule.tool_calls);

@@ -6,6 +6,7 @@ export * from './payload.js';
 export * from './providers.js';
 export * from './role-definition.js';
 export * from './role-pack.js';
+export * from './result-schema.js';
 export * from './work-unit.js';
 export * from './work-unit-pack.js';
 export * from './freshness.js';

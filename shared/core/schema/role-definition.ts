@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { GovernanceMode, Id, ModelId, RoleId, ToolName, Version, WorkspaceGlob, WorkspacePath } from './common.js';
+import { RoleResult } from './result-schema.js';
 
 export const CodexRefInput = z.strictObject({
   /** What the model knows it by, e.g. `engineering-codex`. */
@@ -70,5 +71,11 @@ export const RoleDefinition = z.strictObject({
     .max(50),
   budgets: RoleBudgets,
   work_profile: WorkProfile,
+  /**
+   * The structured result the role answers with, which a workflow may act on: `{ preset: verdict }`,
+   * `{ preset: plan }`, or `{ schema: <JSON Schema> }` in the subset of result-schema.ts. Omitted: the
+   * role answers in free text only.
+   */
+  result: RoleResult.optional(),
 });
 export type RoleDefinition = z.infer<typeof RoleDefinition>;

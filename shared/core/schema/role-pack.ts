@@ -21,6 +21,7 @@ import {
 } from './common.js';
 import { SafeText } from '../text/brand.js';
 import { RoleBudgets, WorkProfile } from './role-definition.js';
+import { ResultSchema } from './result-schema.js';
 
 export const CodexRef = z.strictObject({
   name: z.string().min(1).max(64),
@@ -53,6 +54,11 @@ export const RoleContextPack = z.strictObject({
   strict_rules_tokens_used: z.number().int().min(0),
   tokenizer: Tokenizer,
   work_profile: WorkProfile,
+  /**
+   * The role's result schema, resolved and canonical (`required` and `enum` sorted, objects closed);
+   * present only when the role declares `result:`, so packs of other roles keep their bytes.
+   */
+  result_schema: ResultSchema.optional(),
   sources: Sources,
   builder: Builder,
 });

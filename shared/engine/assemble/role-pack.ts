@@ -10,6 +10,7 @@ import type { Source } from '../../core/schema/common.js';
 import type { Workspace } from '../workspace-fs.js';
 import { hashFileCached } from './hash-cache/index.js';
 import { loadRoleDefinition } from './inputs.js';
+import { resolveRoleResult } from './result-schema.js';
 
 /** What strict rules cost: the same text `render.ts` puts in the system prompt, one rule a line. */
 export function strictRulesText(rules: readonly string[]): string {
@@ -87,6 +88,7 @@ export async function buildRolePack(workspace: Workspace, roleId: string): Promi
     strict_rules_tokens_used: used,
     tokenizer: { ...TOKENIZER },
     work_profile: definition.work_profile,
+    ...(definition.result ? { result_schema: await resolveRoleResult(definition.result, sanitizer, field, role.path) } : {}),
     sources: toSortedSet(sources, (s) => s.source_id),
     builder: builderInfo(),
   };

@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 /** One real invocation on `seat` in a fresh workspace wired to the fake servers; returns it and its span. */
-async function invoke(label: string, seat: Seat): Promise<{ usage: Record<string, number>; span: ReadableSpan }> {
+async function invoke(label: string, seat: Seat): Promise<{ usage: Record<string, number | undefined>; span: ReadableSpan }> {
   exporter.reset();
   const setup = await setupJob(label);
   const { openai, anthropic } = fakes();

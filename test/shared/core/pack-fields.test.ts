@@ -31,6 +31,7 @@ const ROLE_FIELDS: Record<keyof RoleContextPack, FieldClass> = {
   strict_rules_tokens_used: { restricts: false, rendered: false },
   tokenizer: { restricts: false, rendered: false },
   work_profile: { restricts: 'identity', rendered: false },
+  result_schema: { restricts: 'swap', rendered: true },
   sources: { restricts: false, rendered: false },
   builder: { restricts: false, rendered: false },
 };

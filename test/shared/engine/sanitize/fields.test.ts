@@ -114,3 +114,27 @@ describe('every string a pack carries has a sanitizer decision', () => {
     expect(counts.prose).toBe(7);
   });
 });
+
+describe("a role pack's result schema (#16)", () => {
+  it('carries only structural keyword values and exact-checked text', async () => {
+    const dir = await copyExampleWorkspace('fields-result');
+    made.push(dir);
+    const packs = await assemblePacks(await Workspace.open(dir), 'validator', { path: WORK_UNIT });
+    const leaves = new Map<string, string[]>();
+    stringLeaves(packs.role.pack.result_schema, 'result_schema', leaves);
+    expect(leaves.size).toBeGreaterThan(0);
+    // Keyword values are a fixed vocabulary; property names (keys, and `required` entries) are held to the
+    // charset [a-z_][a-z0-9_]* by the schema; descriptions and enum values are exact-checked at assembly.
+    const kinds = new Map<string, 'structural' | 'exact'>([
+      ['type', 'structural'],
+      ['description', 'exact'],
+      ['enum[]', 'exact'],
+      ['required[]', 'structural'],
+    ]);
+    for (const [field, values] of leaves) {
+      const last = field.slice(field.lastIndexOf('.') + 1);
+      expect(kinds.has(last), `${field}: a result-schema string without a sanitizer decision`).toBe(true);
+      for (const value of values) expect(isVisible(value), field).toBe(true);
+    }
+  });
+});
