@@ -127,6 +127,7 @@ export const MultiRoleJobInput = z.strictObject({
     .optional(),
 });
 export type MultiRoleJobInput = z.input<typeof MultiRoleJobInput>;
+/** A parsed {@link MultiRoleJobInput}, with its defaults applied. */
 export type MultiRoleJobParams = z.output<typeof MultiRoleJobInput>;
 
 /** Carried by the multi-role job's continue-as-new. */
