@@ -74,21 +74,26 @@ export function chatCompletionsBody(request: ModelRequest, mode: ToolCallMode = 
   };
 }
 
-/** Whether every object of `node` requires all its properties (OpenAI's strict mode demands it). */
-function allRequired(node: ResultSchema | ResultSchemaNodeType): boolean {
-  if (node.type === 'array') return allRequired(node.items);
+/**
+ * Whether OpenAI's strict mode takes `node` as it is: every object requires all its properties and
+ * forbids others, and no string sets minLength/maxLength (keywords strict mode does not list as
+ * supported). Anything else goes non-strict rather than be refused by the API.
+ */
+function strictCompatible(node: ResultSchema | ResultSchemaNodeType): boolean {
+  if (node.type === 'array') return strictCompatible(node.items);
+  if (node.type === 'string') return node.minLength === undefined && node.maxLength === undefined;
   if (node.type !== 'object') return true;
   const names = Object.keys(node.properties);
-  return names.every((name) => node.required?.includes(name)) && Object.values(node.properties).every(allRequired);
+  return node.additionalProperties === false && names.every((name) => node.required?.includes(name)) && Object.values(node.properties).every(strictCompatible);
 }
 
 /**
  * Structured output for the role's result (`response_format: json_schema`, which OpenAI, vLLM, LM
  * Studio and llama.cpp's server, as a grammar, all take). Strict only where OpenAI's strict mode
- * accepts the schema (every property required); the activity validates the answer either way.
+ * accepts the schema (see {@link strictCompatible}); the activity validates the answer either way.
  */
-function resultFormat(schema: ResultSchema): Record<string, unknown> {
-  return { type: 'json_schema', json_schema: { name: 'result', strict: allRequired(schema), schema } };
+export function resultFormat(schema: ResultSchema): Record<string, unknown> {
+  return { type: 'json_schema', json_schema: { name: 'result', strict: strictCompatible(schema), schema } };
 }
 
 function parseArguments(providerId: string, tool: string, raw: string | Record<string, unknown> | undefined): unknown {

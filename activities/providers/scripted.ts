@@ -106,7 +106,7 @@ export class ScriptedProvider implements ModelProvider {
     while (Date.now() < until) {
       if (signal?.aborted) throw new ProviderError(`scripted provider ${this.id}: cancelled while answering`, 'unavailable', true);
       heartbeatIfInActivity();
-      await new Promise((resolve) => setTimeout(resolve, Math.min(50, until - Date.now())));
+      await pause(Math.min(HEARTBEAT_EVERY_MS, until - Date.now()), signal);
     }
   }
 
@@ -120,14 +120,34 @@ export class ScriptedProvider implements ModelProvider {
     }
     const deadline = Date.now() + limitMs;
     const signal = cancellationSignal();
+    // Back off from 25 ms to 1 s: hundreds of held calls polling every 50 ms (each a path check and
+    // a heartbeat) were most of a loaded worker's main thread, slowing every other activity on it.
+    let interval = 25;
     while (!(await this.exists(file))) {
       if (Date.now() > deadline) throw new ProviderError(`scripted provider ${this.id} waited too long for ${file}`, 'timeout', false);
       if (signal?.aborted) throw new ProviderError(`scripted provider ${this.id}: cancelled while waiting`, 'unavailable', true);
       // Heartbeat so a worker that dies while waiting is noticed quickly, and cancellation arrives.
       heartbeatIfInActivity();
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await pause(Math.min(interval, Math.max(1, deadline - Date.now())), signal);
+      interval = Math.min(interval * 2, HEARTBEAT_EVERY_MS);
     }
   }
+}
+
+/** The longest pause between heartbeats while waiting (activities' heartbeat timeout is 10 s). */
+const HEARTBEAT_EVERY_MS = 1_000;
+
+/** Sleeps `ms`, waking early when the activity is cancelled (the caller then sees `signal.aborted`). */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 function cancellationSignal(): AbortSignal | undefined {

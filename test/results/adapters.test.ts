@@ -46,12 +46,30 @@ describe('structured results from the HTTP adapters', () => {
     expect(response.result).toEqual({ value: PASS });
   });
 
-  it('openai-compatible: strict mode only for a schema whose every property is required (plan), and a tool call still comes back for the gate', async () => {
+  it('openai-compatible: strict mode only for a schema strict mode takes (all required, no other properties, no string lengths); a tool call still comes back for the gate', async () => {
     server.answer(() => openaiAnswer({ text: '{"next_micro_tasks":["MT-7.2"]}', toolCalls: [{ name: 'read_file', arguments: '{"path":"src/config.js"}' }] }));
     const response = await createProvider(entryFor('openai-compatible', server.origin)).complete(withResult(plan, ['read_file']));
-    expect((bodyOf(server.requests)['response_format'] as { json_schema: { strict: boolean } }).json_schema.strict).toBe(true);
+    // The plan's ids carry minLength/maxLength, which OpenAI's strict mode does not list: non-strict.
+    expect((bodyOf(server.requests)['response_format'] as { json_schema: { strict: boolean } }).json_schema.strict).toBe(false);
     expect(response.toolCalls).toEqual([{ tool: 'read_file', path: 'src/config.js' }]);
     expect(response.result).toEqual({ value: { next_micro_tasks: ['MT-7.2'] } });
+
+    const strictable: ResultSchema = {
+      type: 'object',
+      properties: { verdict: { type: 'string', enum: ['pass', 'fail'] }, count: { type: 'integer', minimum: 0 } },
+      required: ['verdict', 'count'],
+      additionalProperties: false,
+    } as unknown as ResultSchema;
+    const open: ResultSchema = { ...strictable, additionalProperties: undefined } as unknown as ResultSchema;
+    const partial: ResultSchema = { ...strictable, required: ['verdict'] } as ResultSchema;
+    const strictOf = async (schema: ResultSchema) => {
+      server.answer(() => openaiAnswer({ text: '{"verdict":"pass","count":0}' }));
+      await createProvider(entryFor('openai-compatible', server.origin)).complete(withResult(JSON.parse(JSON.stringify(schema)) as ResultSchema));
+      return (bodyOf(server.requests.slice(-1))['response_format'] as { json_schema: { strict: boolean } }).json_schema.strict;
+    };
+    expect(await strictOf(strictable)).toBe(true);
+    expect(await strictOf(open)).toBe(false);
+    expect(await strictOf(partial)).toBe(false);
   });
 
   it('openai-compatible in a constrained tool mode: the result is the one constraint (no grammar, no tool call parsed)', async () => {
