@@ -155,7 +155,7 @@ export function microTaskOf(request: RecordedRequest): string {
 }
 
 /** The role a rendered request is for, read from the system prefix's first line. */
-function roleOf(request: RecordedRequest): string {
+export function roleOf(request: RecordedRequest): string {
   const match = /You act as the role \\"([a-z][a-z0-9_-]{0,63})\\"/.exec(request.body);
   if (!match?.[1]) throw new Error(`request to ${request.path} names no role`);
   return match[1];
