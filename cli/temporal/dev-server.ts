@@ -50,6 +50,8 @@ export interface DevServer {
   readonly client: Client;
   /** A worker-side connection to the server; closed by `stop()`. */
   readonly nativeConnection: NativeConnection;
+  /** The server process's id (benchmarks read its CPU time and memory from /proc). */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -106,6 +108,7 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
       cli,
       client,
       nativeConnection,
+      pid: child.pid,
       stop: async () => {
         await Promise.allSettled([connection.close(), nativeConnection.close()]);
         await stopProcess(child, exited);

@@ -169,8 +169,9 @@ for (const run of RUNS) {
       }
       for (const request of requestsOf('orchestrator')) expect(structuredAsk(request)).toEqual(packs.plan);
       if (run.api === 'openai-compatible') {
+        // Not strict either: the plan's ids carry minLength/maxLength, which strict mode does not list.
         for (const request of requestsOf('orchestrator')) {
-          expect((request.json as { response_format?: { json_schema?: { strict?: unknown } } }).response_format?.json_schema?.strict).toBe(true);
+          expect((request.json as { response_format?: { json_schema?: { strict?: unknown } } }).response_format?.json_schema?.strict).toBe(false);
         }
       }
 
