@@ -4,9 +4,10 @@ import { assemblyMemory } from './assembly-memory.js';
 import { canonicalHash } from './canonical-hash.js';
 import { cliStart } from './cli-start.js';
 import { prefixCache } from './prefix-cache.js';
+import { scale } from './scale.js';
 import { storeLoad } from './store-load.js';
 import { temporalTargets } from './temporal.js';
 import { trimScale } from './trim-scale.js';
 import type { BenchTarget } from './types.js';
 
-export const TARGETS: readonly BenchTarget[] = [canonicalHash, assembly, temporalTargets, assemblyMemory, storeLoad, trimScale, cliStart, prefixCache];
+export const TARGETS: readonly BenchTarget[] = [canonicalHash, assembly, temporalTargets, scale, assemblyMemory, storeLoad, trimScale, cliStart, prefixCache];

@@ -1,19 +1,19 @@
 /**
- * Targets 3, 4 and 5, on one real dev server started for them:
+ * Targets 3 and 4, on one real dev server started for them:
  *
  * 3. `swap-latency`: p50 of `requestModelSwap` on the reuse path vs a bare Update that runs one no-op
  *    activity (the floor any Update-plus-activity design pays), 200 each, interleaved in blocks.
  * 4. `history-per-iteration` (events and bytes one more micro-task iteration adds) and
  *    `history-pack-size` (history bytes of the same job with a ~1 MiB vs a ~1 KiB work-unit pack:
  *    packs never enter history, so within 5%).
- * 5. `throughput-rss`: 100 concurrent governed jobs on one `ctxpack worker` process (scripted provider,
- *    real verification commands): governed iterations per second, and the worker's peak RSS.
+ *
+ * Worker memory and throughput at scale are in scale.ts (`worker-rss-ratio`, `growth-curves`), each
+ * against a bare Temporal worker measured in the same run; the old absolute `throughput-rss` figure
+ * is that row's `throughput_rss_mb` detail.
  */
-import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
@@ -22,7 +22,7 @@ import { loadWorkUnitPack } from '../../shared/engine/pack-io.js';
 import { FilePackStore } from '../../shared/engine/store/index.js';
 import { invocations } from '../../cli/temporal/history-records.js';
 import { median, round } from '../support/stats.js';
-import { benchTemporal, exampleCopy, GATED_SCRIPT, PASSING_SCRIPT, type BenchTemporal } from '../support/temporal.js';
+import { benchTemporal, exampleCopy, GATED_SCRIPT, type BenchTemporal } from '../support/temporal.js';
 import { governedJob, packState, requestModelSwap } from '../../workflows/governed-job.js';
 import { finish, noopUpdate, updateBaseline } from '../workflows/index.js';
 import type { BenchContext, BenchResult, BenchTarget } from './types.js';
@@ -30,9 +30,6 @@ import type { BenchContext, BenchResult, BenchTarget } from './types.js';
 const WORK_UNIT = '.ctxpack/work-units/wp-7.yaml';
 const TINY = { role: 'coder', model: 'tiny-coder-1b', provider: 'local-small' };
 const BIG = { role: 'coder', model: 'big-coder-14b', provider: 'local-large' };
-const CLI = fileURLToPath(new URL('../../cli/ctxpack.mjs', import.meta.url));
-/** Extra `ctxpack worker` flags and Node options for the throughput worker, to try tunings by hand. */
-const WORKER_ARGS = (process.env['BENCH_WORKER_ARGS'] ?? '').split(' ').filter(Boolean);
 
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -249,71 +246,16 @@ async function historyCost(ctx: BenchContext, t: BenchTemporal): Promise<BenchRe
   return results;
 }
 
-// ---------------------------------------------------------------------------------------------
-// 5. Throughput and worker RSS
-
-/** Peak resident set of a Linux process so far (VmHWM), in bytes. */
-async function peakRss(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = /VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1];
-  if (!kb) throw new Error('no VmHWM in /proc/<pid>/status (Linux only)');
-  return Number(kb) * 1024;
-}
-
-async function throughput(ctx: BenchContext, t: BenchTemporal): Promise<BenchResult> {
-  const jobs = ctx.quick ? 10 : 100;
-  const dir = await exampleCopy(ctx, 'throughput', PASSING_SCRIPT);
-  const taskQueue = 'bench-throughput';
-  const child = spawn(process.execPath, [CLI, 'worker', '--task-queue', taskQueue, '--workspace', `demo=${dir}`, '--workflow-bundle', t.bundlePath, '--identity', 'bench-worker', ...WORKER_ARGS], {
-    env: { ...process.env, TEMPORAL_ADDRESS: t.server.address, TEMPORAL_NAMESPACE: t.server.namespace, NO_COLOR: '1', NODE_OPTIONS: process.env['BENCH_WORKER_NODE_OPTIONS'] ?? '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  try {
-    await until(async () => (output.includes('ctxpack worker ready') ? true : undefined), `the worker to start: ${output}`);
-    const idleRss = await peakRss(child.pid as number);
-    const start = performance.now();
-    const handles = await Promise.all(
-      Array.from({ length: jobs }, (_, i) =>
-        t.client.workflow.start(governedJob, { taskQueue, workflowId: `bench-tp-${i}`, args: [{ workspace_id: 'demo', work_unit: WORK_UNIT, seat: BIG }] }),
-      ),
-    );
-    const results = await Promise.all(handles.map((h) => h.result()));
-    const wallMs = performance.now() - start;
-    const rss = await peakRss(child.pid as number);
-    const iterations = results.reduce((sum, r) => sum + r.micro_tasks.reduce((s, m) => s + m.iterations, 0), 0);
-    const perSecond = iterations / (wallMs / 1000);
-    return {
-      id: 'throughput-rss',
-      title: `Worker peak RSS, ${jobs} concurrent governed jobs (${iterations} iterations at ${round(perSecond)}/s)`,
-      value: round(rss / 1e6),
-      unit: 'MB',
-      target: '<= 300 MB',
-      baseline: `the same worker process idle after start: ${round(idleRss / 1e6)} MB; wall ${round(wallMs / 1000)} s for ${iterations} iterations`,
-      met: rss <= 300e6,
-      rerun: ['npm run bench -- --only throughput-rss'],
-      details: { iterations, iterations_per_second: round(perSecond), wall_s: round(wallMs / 1000), idle_rss_mb: round(idleRss / 1e6), jobs },
-    };
-  } finally {
-    child.kill('SIGTERM');
-    await exited;
-  }
-}
-
 export const temporalTargets: BenchTarget = {
   id: 'temporal',
-  title: 'Swap latency, history cost and throughput on a real dev server',
-  results: ['swap-latency', 'history-per-iteration', 'history-pack-size', 'throughput-rss'],
+  title: 'Swap latency (idle) and history cost on a real dev server',
+  results: ['swap-latency', 'history-per-iteration', 'history-pack-size'],
   async run(ctx) {
     const t = await benchTemporal(ctx);
     try {
       const results: BenchResult[] = [];
       if (ctx.wants('swap-latency')) results.push(await swapLatency(ctx, t));
       if (ctx.wants('history-per-iteration') || ctx.wants('history-pack-size')) results.push(...(await historyCost(ctx, t)));
-      if (ctx.wants('throughput-rss')) results.push(await throughput(ctx, t));
       return results;
     } finally {
       await t.server.stop();

@@ -87,7 +87,11 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
     '--log-format', 'pretty',
     '--log-level', 'error',
     ...(uiPort !== undefined ? ['--ui-port', String(uiPort)] : ['--headless']),
-    ...(options.dbFilename !== undefined ? ['--db-filename', options.dbFilename] : []),
+    // A file-backed server: WAL and synchronous=NORMAL, so a write is not an fsync per transaction.
+    // SQLite's default (rollback journal, FULL) made the server's persistence calls time out under
+    // load (Updates failed "context deadline exceeded" with 200 jobs swapping at once); a dev server
+    // keeps every committed transaction across a process crash either way, only a power cut can drop the last ones.
+    ...(options.dbFilename !== undefined ? ['--db-filename', options.dbFilename, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'] : []),
     ...(options.searchAttributes === false ? [] : searchAttributeFlags().flatMap((flag) => ['--search-attribute', flag])),
   ];
   const child = spawn(cli.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
