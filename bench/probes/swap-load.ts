@@ -135,6 +135,11 @@ try {
         }),
       );
       await cpuSince(t.server.pid, mark, 'swap phase', N * S);
+      if (process.env['PROBE_SNAPSHOT']) {
+        const { writeHeapSnapshot, getHeapStatistics } = await import('node:v8');
+        console.log(`  main heap used ${Math.round(getHeapStatistics().used_heap_size / 1e6)} MB, rss ${Math.round(process.memoryUsage().rss / 1e6)} MB`);
+        console.log(`  snapshot: ${writeHeapSnapshot(process.env['PROBE_SNAPSHOT'])}`);
+      }
       console.log(`ours: wall ${Math.round(performance.now() - start)} ms, swap p50 ${pct(lat, 50)} p99 ${pct(lat, 99)}`);
       await mkdir(path.join(dir, '.gate'), { recursive: true });
       await writeFile(path.join(dir, '.gate/go'), '');

@@ -14,7 +14,8 @@
  * holds its first model call at a gate, takes 5 swaps (Updates, concurrent across jobs, one after the
  * other within a job), then the gate opens and every job runs to the end.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -30,7 +31,9 @@ import { benchTemporal, exampleCopy, GATED_SCRIPT } from '../support/temporal.js
 import { bareJob, bareStep, bareSwap, type BareShape, type BareStep } from '../workflows/bare.js';
 import type { BenchContext, BenchResult, BenchTarget } from './types.js';
 
-const CLI = fileURLToPath(new URL('../../cli/ctxpack.mjs', import.meta.url));
+/** The command a user of the package runs: the compiled bin (built once per bench run, see {@link builtCli}). */
+const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BARE_WORKER = fileURLToPath(new URL('../probes/bare-worker.mjs', import.meta.url));
 const CHART = fileURLToPath(new URL('../results/growth.svg', import.meta.url));
 const WORK_UNIT = '.ctxpack/work-units/wp-7.yaml';
@@ -245,11 +248,33 @@ async function recordShape(ctx: BenchContext, oursBundle: string): Promise<BareS
   }
 }
 
+/**
+ * Builds dist/ from the sources now (tsc, ~15 s): the published `ctxpack` bin is dist/cli/main.js,
+ * and a stale build would measure code that is not the checkout's.
+ */
+function builtCli(ctx: BenchContext): Promise<string> {
+  return ctx.shared('built-cli', async () => {
+    ctx.log('scale: building dist/ (the package\'s compiled bin)');
+    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+    const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: REPO, encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`the build failed: ${build.stdout}${build.stderr}`);
+    return CLI;
+  });
+}
+
+/** N values: the issue's four, fewer with --quick, or BENCH_SCALE_SIZES=10,100 to look at a few by hand. */
+function sizesFor(ctx: BenchContext): number[] {
+  const custom = process.env['BENCH_SCALE_SIZES']?.split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  if (custom && custom.length > 0) return custom;
+  return ctx.quick ? [5, 10] : [10, 50, 100, 200];
+}
+
 export const scale: BenchTarget = {
   id: 'scale',
   title: 'Worker memory, swaps under load and growth curves against a bare Temporal worker',
   results: ['worker-rss-ratio', 'swap-under-load', 'growth-curves'],
   async run(ctx) {
+    await builtCli(ctx);
     const t = await benchTemporal(ctx); // the bundle of our workflows; its server is not used here
     await t.server.stop();
     const bareBundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../workflows/bare.ts', import.meta.url)), logger: new DefaultLogger('ERROR') });
@@ -257,7 +282,7 @@ export const scale: BenchTarget = {
     await writeFile(bundles.bare, bareBundle.code);
     ctx.log('scale: recording the governed job\'s shape');
     const shape = await recordShape(ctx, bundles.ours);
-    const sizes = ctx.quick ? [5, 10] : [10, 50, 100, 200];
+    const sizes = sizesFor(ctx);
     const points: ScalePoint[] = [];
     for (const jobs of sizes) {
       for (const kind of ['bare', 'ours'] as const) {
@@ -266,8 +291,8 @@ export const scale: BenchTarget = {
       }
     }
     const point = (kind: 'ours' | 'bare', jobs: number) => points.find((p) => p.kind === kind && p.jobs === jobs) as ScalePoint;
-    const rssAt = ctx.quick ? 10 : 100;
-    const loadAt = ctx.quick ? 10 : 200;
+    const rssAt = sizes.includes(100) ? 100 : (sizes.at(-1) as number);
+    const loadAt = sizes.includes(200) ? 200 : (sizes.at(-1) as number);
     const results: BenchResult[] = [];
     const [oursRss, bareRss] = [point('ours', rssAt), point('bare', rssAt)];
     const rssRatio = oursRss.peak_rss_mb / bareRss.peak_rss_mb;
@@ -297,7 +322,7 @@ export const scale: BenchTarget = {
       details: { p50_ratio: round(p50), p99_ratio: round(p99), ours_wft_max_ms: oursLoad.wft_max_ms, ours_wft_p99_ms: oursLoad.wft_p99_ms, bare_wft_max_ms: bareLoad.wft_max_ms, bare_wft_p99_ms: bareLoad.wft_p99_ms },
     });
     await mkdir(path.dirname(CHART), { recursive: true });
-    if (!ctx.quick) await writeFile(CHART, growthChart(points));
+    if (!ctx.quick && !process.env['BENCH_SCALE_SIZES']) await writeFile(CHART, growthChart(points));
     results.push({
       id: 'growth-curves',
       title: `Growth with N concurrent jobs (N = ${sizes.join(', ')}): peak RSS, swap p50/p99, throughput, ours and bare`,
