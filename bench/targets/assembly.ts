@@ -121,7 +121,7 @@ export const assembly: BenchTarget = {
     if (ctx.wants('assembly-reuse')) {
       results.push({
         id: 'assembly-reuse',
-        title: `Reuse check, nothing changed (hash cache loaded from disk), ${size}`,
+        title: `Reuse check in a running worker, nothing changed (in-process assembly memo), ${size}`,
         value: round(reuseRatio),
         unit: 'x faster',
         target: `>= ${REUSE_TARGET}x`,
