@@ -16,6 +16,7 @@ import { createActivities } from '../../activities/index.js';
 import { benchTemporal, exampleCopy, GATED_SCRIPT } from '../support/temporal.js';
 import { governedJob, packState, requestModelSwap } from '../../workflows/governed-job.js';
 import { finish, noopUpdate, updateBaseline } from '../workflows/index.js';
+import { percentile } from '../support/stats.js';
 import type { BenchContext } from '../targets/types.js';
 
 const N = Number(process.argv[2] ?? 50);
@@ -24,10 +25,7 @@ const MODE = process.argv[4] ?? 'both';
 const TINY = { role: 'coder', model: 'tiny-coder-1b', provider: 'local-small' };
 const BIG = { role: 'coder', model: 'big-coder-14b', provider: 'local-large' };
 
-function pct(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? NaN);
-}
+const pct = (values: number[], p: number) => Math.round(percentile(values, p));
 const ms = (t: temporal.api.history.v1.IHistoryEvent) => Number(t.eventTime?.seconds ?? 0) * 1000 + Math.round((t.eventTime?.nanos ?? 0) / 1e6);
 
 function historyStats(histories: temporal.api.history.v1.IHistory[]) {

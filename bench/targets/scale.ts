@@ -26,7 +26,7 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../../cli/temporal/dev-server.js';
 import { governedJob, packState, requestModelSwap } from '../../workflows/governed-job.js';
 import { growthChart } from '../support/chart.js';
-import { round } from '../support/stats.js';
+import { percentile, round } from '../support/stats.js';
 import { benchTemporal, exampleCopy, GATED_SCRIPT } from '../support/temporal.js';
 import { bareJob, bareStep, bareSwap, type BareShape, type BareStep } from '../workflows/bare.js';
 import type { BenchContext, BenchResult, BenchTarget } from './types.js';
@@ -56,11 +56,6 @@ export interface ScalePoint {
   readonly iterations_per_s: number;
   readonly wft_max_ms: number;
   readonly wft_p99_ms: number;
-}
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 }
 
 const at = (e: Event | undefined) => (e ? Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6 : Number.NaN);

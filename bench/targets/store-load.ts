@@ -14,15 +14,10 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { canonicalBytes } from '../../shared/core/canonical.js';
 import { FilePackStore, S3PackStore, type PackStore } from '../../shared/engine/store/index.js';
 import { startMinio } from '../../test/tools/minio.js';
-import { round } from '../support/stats.js';
+import { percentile, round } from '../support/stats.js';
 import type { BenchContext, BenchResult, BenchTarget } from './types.js';
 
 const TARGET_P99_MS = 20;
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1] as number;
-}
 
 /** `count` distinct canonical artifacts of about `size` bytes. */
 function artifacts(count: number, size: number): Uint8Array[] {

@@ -21,7 +21,7 @@ import { createActivities } from '../../activities/index.js';
 import { loadWorkUnitPack } from '../../shared/engine/pack-io.js';
 import { FilePackStore } from '../../shared/engine/store/index.js';
 import { invocations } from '../../cli/temporal/history-records.js';
-import { median, round } from '../support/stats.js';
+import { median, percentile, round } from '../support/stats.js';
 import { benchTemporal, exampleCopy, GATED_SCRIPT, type BenchTemporal } from '../support/temporal.js';
 import { governedJob, packState, requestModelSwap } from '../../workflows/governed-job.js';
 import { finish, noopUpdate, updateBaseline } from '../workflows/index.js';
@@ -30,11 +30,6 @@ import type { BenchContext, BenchResult, BenchTarget } from './types.js';
 const WORK_UNIT = '.ctxpack/work-units/wp-7.yaml';
 const TINY = { role: 'coder', model: 'tiny-coder-1b', provider: 'local-small' };
 const BIG = { role: 'coder', model: 'big-coder-14b', provider: 'local-large' };
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1] as number;
-}
 
 async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
