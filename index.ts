@@ -14,6 +14,7 @@ export {
   ContextPacksPlugin,
   contextPacksPlugin,
   WORKFLOWS_PATH,
+  WORKFLOW_PRELOAD_MODULES,
   type ContextPacksPluginOptions,
 } from './workers/plugin.js';
 export {

@@ -19,9 +19,9 @@ import { SimplePlugin } from '@temporalio/plugin';
 import type { BundleOptions, ReplayWorkerOptions, Worker, WorkerOptions } from '@temporalio/worker';
 import { createActivities, type CreateActivitiesOptions } from '../activities/index.js';
 import { ensureSearchAttributes, type SearchAttributePolicy } from './search-attributes.js';
-import { composeWorkflowsPath, withSdkModules, WORKFLOWS_PATH } from './workflows-entry.js';
+import { composeWorkflowsPath, withPreloadModules, withSdkModules, WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH } from './workflows-entry.js';
 
-export { WORKFLOWS_PATH, composeWorkflowsPath };
+export { WORKFLOWS_PATH, WORKFLOW_PRELOAD_MODULES, composeWorkflowsPath };
 
 /** Options of {@link ContextPacksPlugin}: the activities' workspaces and store, and whether to add the library's workflows. */
 export interface ContextPacksPluginOptions extends CreateActivitiesOptions {
@@ -61,8 +61,9 @@ export class ContextPacksPlugin extends SimplePlugin {
   override configureBundler(options: BundleOptions): BundleOptions {
     const configured = super.configureBundler(options);
     const workflowsPath = composeWorkflowsPath(configured.workflowsPath);
-    if (workflowsPath === WORKFLOWS_PATH) return { ...configured, workflowsPath };
-    return { ...configured, workflowsPath, webpackConfigHook: withSdkModules(configured.webpackConfigHook) };
+    const preloadModules = withPreloadModules(configured.preloadModules);
+    if (workflowsPath === WORKFLOWS_PATH) return { ...configured, workflowsPath, preloadModules };
+    return { ...configured, workflowsPath, preloadModules, webpackConfigHook: withSdkModules(configured.webpackConfigHook) };
   }
 
   override async runWorker(worker: Worker, next: (w: Worker) => Promise<void>): Promise<void> {
@@ -74,14 +75,15 @@ export class ContextPacksPlugin extends SimplePlugin {
   /** The user's workflows plus ours; a bundle the user built is theirs to compose (see the header). */
   #withWorkflows<T extends WorkerOptions | ReplayWorkerOptions>(options: T): T {
     if (options.workflowBundle) return options;
+    const preloadModules = withPreloadModules(options.bundlerOptions?.preloadModules);
     if (options.workflowsPath) {
       const workflowsPath = composeWorkflowsPath(options.workflowsPath);
-      if (workflowsPath === WORKFLOWS_PATH) return { ...options, workflowsPath };
-      const bundlerOptions = { ...options.bundlerOptions, webpackConfigHook: withSdkModules(options.bundlerOptions?.webpackConfigHook) };
+      if (workflowsPath === WORKFLOWS_PATH) return { ...options, workflowsPath, bundlerOptions: { ...options.bundlerOptions, preloadModules } };
+      const bundlerOptions = { ...options.bundlerOptions, preloadModules, webpackConfigHook: withSdkModules(options.bundlerOptions?.webpackConfigHook) };
       return { ...options, workflowsPath, bundlerOptions };
     }
     if (this.#bundle) return { ...options, workflowBundle: this.#bundle };
-    return { ...options, workflowsPath: WORKFLOWS_PATH };
+    return { ...options, workflowsPath: WORKFLOWS_PATH, bundlerOptions: { ...options.bundlerOptions, preloadModules } };
   }
 }
 

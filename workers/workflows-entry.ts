@@ -30,6 +30,18 @@ const EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 /** The module that exports every workflow the plugin registers. */
 export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index${EXTENSION}`, import.meta.url));
 
+/**
+ * The modules to preload once per reusable V8 context (`bundlerOptions.preloadModules`): zod's library,
+ * shared by every cached workflow instead of evaluated per workflow (see `workflows/zod-preload.ts`).
+ * The plugin adds them; a worker bundling the plugin's workflows without the plugin passes them itself.
+ */
+export const WORKFLOW_PRELOAD_MODULES: readonly string[] = [fileURLToPath(new URL(`../workflows/zod-preload${EXTENSION}`, import.meta.url))];
+
+/** `modules` (a user's `preloadModules`) with {@link WORKFLOW_PRELOAD_MODULES} added once, ours first. */
+export function withPreloadModules(modules: readonly string[] | undefined): string[] {
+  return [...new Set([...WORKFLOW_PRELOAD_MODULES, ...(modules ?? [])])];
+}
+
 /** The workflow names the plugin adds to a worker (see `workflows/index.ts`). */
 export const PLUGIN_WORKFLOW_NAMES = ['governedJob', 'multiRoleJob', 'governedRoleStep'] as const;
 

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../../cli/temporal/dev-server.js';
+import { WORKFLOW_PRELOAD_MODULES } from '../../workers/workflows-entry.js';
 import type { BenchContext } from '../targets/types.js';
 import { EXAMPLE_WORKSPACE } from './scaled-workspace.js';
 
@@ -32,6 +33,7 @@ export async function benchTemporal(ctx: BenchContext): Promise<BenchTemporal> {
     const server = await startDevServer({ ui: false });
     const bundle = await bundleWorkflowCode({
       workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
+      preloadModules: [...WORKFLOW_PRELOAD_MODULES],
       logger: new DefaultLogger('ERROR'),
     });
     const bundlePath = path.join(ctx.scratch, 'bench-workflows.js');

@@ -51,6 +51,10 @@ export interface ScalePoint {
   readonly jobs: number;
   readonly idle_rss_mb: number;
   readonly peak_rss_mb: number;
+  /** Peak RSS so far once every job is bound, once every swap is done, and the RSS at the end: where the peak is reached. */
+  readonly bound_rss_mb: number;
+  readonly swapped_rss_mb: number;
+  readonly end_rss_mb: number;
   readonly swap_p50_ms: number;
   readonly swap_p99_ms: number;
   readonly iterations_per_s: number;
@@ -163,6 +167,7 @@ async function runPoint(plan: PointPlan): Promise<ScalePoint> {
     const idle = await rss(worker.pid);
     const client = server.client;
     const handles = await startJobs(client, kind, jobs, taskQueue, plan.shape);
+    const bound = await rss(worker.pid);
     const latencies: number[] = [];
     await Promise.all(
       handles.map(async (handle, i) => {
@@ -180,6 +185,7 @@ async function runPoint(plan: PointPlan): Promise<ScalePoint> {
         }
       }),
     );
+    const swapped = await rss(worker.pid);
     await mkdir(path.dirname(gate), { recursive: true });
     const released = performance.now();
     await writeFile(gate, '');
@@ -195,6 +201,9 @@ async function runPoint(plan: PointPlan): Promise<ScalePoint> {
       jobs,
       idle_rss_mb: round(idle.peak / 1e6),
       peak_rss_mb: round(peak.peak / 1e6),
+      bound_rss_mb: round(bound.peak / 1e6),
+      swapped_rss_mb: round(swapped.peak / 1e6),
+      end_rss_mb: round(peak.now / 1e6),
       swap_p50_ms: round(percentile(latencies, 50)),
       swap_p99_ms: round(percentile(latencies, 99)),
       iterations_per_s: round((jobs * heldAndAfter) / wallS),
@@ -282,7 +291,9 @@ export const scale: BenchTarget = {
     for (const jobs of sizes) {
       for (const kind of ['bare', 'ours'] as const) {
         ctx.log(`scale: ${kind}, ${jobs} concurrent jobs x ${SWAPS} swaps`);
-        points.push(await runPoint({ kind, jobs, ctx, bundles, shape }));
+        const p = await runPoint({ kind, jobs, ctx, bundles, shape });
+        ctx.log(`scale: ${kind} ${jobs}: RSS idle ${p.idle_rss_mb} MB, peak bound ${p.bound_rss_mb}, swapped ${p.swapped_rss_mb}, end ${p.peak_rss_mb} (now ${p.end_rss_mb}); swap p50 ${p.swap_p50_ms} ms p99 ${p.swap_p99_ms}; WFT max ${p.wft_max_ms} ms; ${p.iterations_per_s} it/s`);
+        points.push(p);
       }
     }
     const point = (kind: 'ours' | 'bare', jobs: number) => points.find((p) => p.kind === kind && p.jobs === jobs) as ScalePoint;

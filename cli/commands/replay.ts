@@ -16,7 +16,7 @@ import { loadRolePack, loadWorkUnitPack } from '../../shared/engine/pack-io.js';
 import { renderModelView } from '../../shared/engine/model-view.js';
 import { loadRunArtifact, ProviderSnapshot } from '../../activities/run-artifacts.js';
 import { invocations, type InvocationRecord } from '../temporal/history-records.js';
-import { WORKFLOWS_PATH } from '../../workers/plugin.js';
+import { WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH } from '../../workers/plugin.js';
 import { connect } from '../connect.js';
 import { ExitCode } from '../../shared/core/failures.js';
 import { storeFor } from '../pack-args.js';
@@ -58,7 +58,7 @@ export function registerReplay(command: Command): void {
       const { history, workflowId } = await loadHistory(arg);
       let replay: { deterministic: boolean; error?: string };
       try {
-        await Worker.runReplayHistory({ workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: bundlerLogger }) }, history, workflowId);
+        await Worker.runReplayHistory({ workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, preloadModules: [...WORKFLOW_PRELOAD_MODULES], logger: bundlerLogger }) }, history, workflowId);
         replay = { deterministic: true };
       } catch (err) {
         replay = { deterministic: false, error: err instanceof Error ? err.message : String(err) };

@@ -23,7 +23,7 @@ export const PUBLIC_NAMES = [
   'RoleContextPack', 'RoleDefinition', 'RoleResult',
   'RoleExecutionIdentity', 'S3PackStore', 'SearchAttributesMissing', 'Seat', 'Sha256Hash', 'SwapLogEntry',
   'SwapRequest', 'SwapResult', 'TemporalCliUnavailable', 'TemporalUnreachable', 'VerificationContract',
-  'WORKFLOWS_PATH', 'WorkProfile', 'WorkUnitContextPack', 'WorkUnitDefinition', 'Workspace',
+  'WORKFLOWS_PATH', 'WORKFLOW_PRELOAD_MODULES', 'WorkProfile', 'WorkUnitContextPack', 'WorkUnitDefinition', 'Workspace',
   'WorkspaceSettings', 'assembleAndStore', 'assemblePacks', 'canonicalBytes', 'canonicalJson',
   'contextPacksPlugin', 'createActivities', 'createContextPacksWorker', 'createContextPacksWorkers',
   'decideFreshness', 'defaultProviderFactory', 'diffPacks', 'ensureSearchAttributes', 'findStaleSources',

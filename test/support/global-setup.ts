@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { startDevServer } from '../../cli/temporal/dev-server.js';
+import { WORKFLOW_PRELOAD_MODULES } from '../../workers/workflows-entry.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -34,6 +35,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   try {
     const bundle = await bundleWorkflowCode({
       workflowsPath: fileURLToPath(new URL('./test-workflows.ts', import.meta.url)),
+      // As the plugin bundles: zod shared across workflows (every workflow test runs on it).
+      preloadModules: [...WORKFLOW_PRELOAD_MODULES],
       logger: quietLogger,
     });
     const bundlePath = path.join(dir, 'workflow-bundle.js');
