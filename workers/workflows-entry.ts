@@ -31,11 +31,14 @@ const EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index${EXTENSION}`, import.meta.url));
 
 /**
- * The modules to preload once per reusable V8 context (`bundlerOptions.preloadModules`): zod's library,
- * shared by every cached workflow instead of evaluated per workflow (see `workflows/zod-preload.ts`).
+ * The modules to preload once per reusable V8 context (`bundlerOptions.preloadModules`), so every
+ * cached workflow shares them instead of evaluating them again: zod's library
+ * (`workflows/zod-preload.ts`) and the holder of the workflows' schema set (`workflows/schemas.ts`).
  * The plugin adds them; a worker bundling the plugin's workflows without the plugin passes them itself.
  */
-export const WORKFLOW_PRELOAD_MODULES: readonly string[] = [fileURLToPath(new URL(`../workflows/zod-preload${EXTENSION}`, import.meta.url))];
+export const WORKFLOW_PRELOAD_MODULES: readonly string[] = ['zod-preload', 'schemas'].map((name) =>
+  fileURLToPath(new URL(`../workflows/${name}${EXTENSION}`, import.meta.url)),
+);
 
 /** `modules` (a user's `preloadModules`) with {@link WORKFLOW_PRELOAD_MODULES} added once, ours first. */
 export function withPreloadModules(modules: readonly string[] | undefined): string[] {

@@ -9,12 +9,13 @@
  */
 import * as wf from '@temporalio/workflow';
 import { CtxPackJob } from '../shared/core/search-attributes.js';
-import { GovernedJobInput, type GovernedJobParams, type PackBinding, type Seat } from '../shared/core/schema/governed-job.js';
-import { CarriedState, type PackState } from '../shared/core/schema/workflow-state.js';
+import type { GovernedJobInput, GovernedJobParams, PackBinding, Seat } from '../shared/core/schema/governed-job.js';
+import type { CarriedState, PackState } from '../shared/core/schema/workflow-state.js';
 import { failureType } from './activities.js';
 import { invokeGoverned, type GovernedInvocation } from './invocation.js';
 import { installSwapHandlers } from './messages.js';
 import { installOperatorView, type OperatorView } from './operator-view.js';
+import { loadedWorkflowSchemas, loadWorkflowSchemas } from './schemas.js';
 import { GovernedSeats } from './seats.js';
 
 // Messages, shared with every governed workflow (see messages.ts). Clients import these constants.
@@ -155,6 +156,7 @@ class GovernedJob {
 
 /** The governed job: binds packs for one seat, iterates the work unit's micro-tasks, swaps or escalates through one path and keeps the operator view current. */
 export async function governedJob(rawInput: GovernedJobInput, rawCarried?: CarriedState): Promise<GovernedJobResult> {
+  const { GovernedJobInput, CarriedState } = loadedWorkflowSchemas() ?? (await loadWorkflowSchemas());
   const parsed = GovernedJobInput.safeParse(rawInput);
   if (!parsed.success) {
     throw wf.ApplicationFailure.nonRetryable(

@@ -10,20 +10,21 @@
  */
 import * as wf from '@temporalio/workflow';
 import { CtxPackJob } from '../shared/core/search-attributes.js';
-import {
+import type {
   MultiRoleCarried,
   MultiRoleJobInput,
-  type MultiRoleJobParams,
-  type PackState,
-  type RoleStepInput,
-  type SeatView,
-  type StepResultKind,
-  type VerdictResult,
+  MultiRoleJobParams,
+  PackState,
+  RoleStepInput,
+  SeatView,
+  StepResultKind,
+  VerdictResult,
 } from '../shared/core/schema/workflow-state.js';
 import { failureType } from './activities.js';
 import { installSwapHandlers } from './messages.js';
 import { installOperatorView, type OperatorView } from './operator-view.js';
 import { governedRoleStep, runRoleStep, type RoleStepResult } from './role-step.js';
+import { loadedWorkflowSchemas, loadWorkflowSchemas } from './schemas.js';
 import { GovernedSeats } from './seats.js';
 
 export type { MultiRoleJobInput } from '../shared/core/schema/workflow-state.js';
@@ -176,6 +177,7 @@ class MultiRoleJob {
 
 /** The multi-role job (see the module header). `carried` is for continue-as-new only. */
 export async function multiRoleJob(rawInput: MultiRoleJobInput, rawCarried?: MultiRoleCarried): Promise<MultiRoleJobResult> {
+  const { MultiRoleJobInput, MultiRoleCarried } = loadedWorkflowSchemas() ?? (await loadWorkflowSchemas());
   const parsed = MultiRoleJobInput.safeParse(rawInput);
   if (!parsed.success) {
     throw wf.ApplicationFailure.nonRetryable(

@@ -5,9 +5,10 @@
  */
 import * as wf from '@temporalio/workflow';
 import type { InvokeModelResult, VerifyResult } from '../shared/core/schema/activities.js';
-import { PlanResult, RoleStepInput, VerdictResult, type StepResultKind } from '../shared/core/schema/workflow-state.js';
+import type { PlanResult, RoleStepInput, StepResultKind, VerdictResult } from '../shared/core/schema/workflow-state.js';
 import { governedActivities, type GovernedActivities } from './activities.js';
 import { invokeGoverned } from './invocation.js';
+import { loadedWorkflowSchemas, loadWorkflowSchemas } from './schemas.js';
 
 /** What one role step (inline or as a child workflow) returns. */
 export interface RoleStepResult {
@@ -32,6 +33,7 @@ export async function runRoleStep(activities: GovernedActivities, input: RoleSte
     verify: input.verify,
   };
   const kind: StepResultKind = input.result;
+  const { PlanResult, VerdictResult } = loadedWorkflowSchemas() ?? (await loadWorkflowSchemas());
   if (kind === 'verdict') {
     const step = await invokeGoverned(activities, base, VerdictResult);
     return { invocation: step.invocation, verification: step.verification, verdict: step.result, plan: null };
@@ -46,6 +48,7 @@ export async function runRoleStep(activities: GovernedActivities, input: RoleSte
 
 /** The child-workflow form of a role step (registered by the plugin next to the jobs). */
 export async function governedRoleStep(rawInput: RoleStepInput): Promise<RoleStepResult> {
+  const { RoleStepInput } = loadedWorkflowSchemas() ?? (await loadWorkflowSchemas());
   const parsed = RoleStepInput.safeParse(rawInput);
   if (!parsed.success) {
     throw wf.ApplicationFailure.nonRetryable(

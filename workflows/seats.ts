@@ -10,9 +10,10 @@
 import * as wf from '@temporalio/workflow';
 import type { BindPacksResult } from '../shared/core/schema/activities.js';
 import type { FreshnessDecision, FreshnessPolicy } from '../shared/core/schema/freshness.js';
-import { SwapRequest, type PackBinding, type Seat, type SwapLogEntry, type SwapResult, type WorkspaceDescription } from '../shared/core/schema/governed-job.js';
-import { CloudConsentRequest, type CarriedSeats, type CloudConsent, type PackState, type SeatView } from '../shared/core/schema/workflow-state.js';
+import type { PackBinding, Seat, SwapLogEntry, SwapRequest, SwapResult, WorkspaceDescription } from '../shared/core/schema/governed-job.js';
+import type { CarriedSeats, CloudConsent, CloudConsentRequest, PackState, SeatView } from '../shared/core/schema/workflow-state.js';
 import { failureText, failureType, governedActivities, workflowTime, type GovernedActivities } from './activities.js';
+import { loadedWorkflowSchemas, loadWorkflowSchemas, schemasForValidator } from './schemas.js';
 import { locationOf, nextRung, swapProblem, type SwapContext } from './swap-rules.js';
 
 /** Swap log entries kept in state, memo and continue-as-new; older ones remain in history. */
@@ -74,6 +75,8 @@ export class GovernedSeats {
     carried?: CarriedSeats,
   ) {
     this.activities = governedActivities(options.workspace_task_queue);
+    // The library's workflows have loaded the schemas already; a workflow of the user's may not have.
+    if (!loadedWorkflowSchemas()) void loadWorkflowSchemas();
     if (carried) {
       this.description = carried.description;
       for (const s of carried.seats) this.seats.set(s.name, { seat: s.seat, binding: s.binding });
@@ -168,7 +171,7 @@ export class GovernedSeats {
 
   /** The `grantCloudConsent` Update's validator: parses with the schema, refusing without history. */
   validateConsent(raw: unknown): void {
-    const parsed = CloudConsentRequest.safeParse(raw);
+    const parsed = schemasForValidator().CloudConsentRequest.safeParse(raw);
     if (!parsed.success) throw new Error(`invalid cloud consent: ${issues(parsed.error)}`);
   }
 
@@ -198,7 +201,7 @@ export class GovernedSeats {
 
   /** Update validator: throwing here rejects the Update with nothing written to history. */
   validateSwap(raw: unknown): void {
-    const parsed = SwapRequest.safeParse(raw);
+    const parsed = schemasForValidator().SwapRequest.safeParse(raw);
     if (!parsed.success) throw new Error(`invalid swap request: ${issues(parsed.error)}`);
     if (!this.description || this.seats.size === 0) throw new Error('the job is still binding its first packs; retry shortly');
     const problem = this.problem(parsed.data);
@@ -248,6 +251,7 @@ export class GovernedSeats {
    * for the swap in flight and is then checked and applied in arrival order.
    */
   async swapFromSignal(raw: unknown): Promise<void> {
+    const { SwapRequest } = loadedWorkflowSchemas() ?? (await loadWorkflowSchemas());
     const parsed = SwapRequest.safeParse(raw);
     if (!parsed.success) {
       this.logRefusal(undefined, `invalid swap request: ${parsed.error.issues.map((i) => i.message).join('; ')}`);

@@ -3,7 +3,7 @@
  * debug mode (workflows in this thread, reusable V8 context, no activities registered), N workflows
  * started and left at their first activity; heap after a full GC, before and after, divided by N.
  *
- *   node --expose-gc --import tsx bench/probes/sandbox-heap.ts [N] [ours|bare]
+ *   node --expose-gc --import tsx bench/probes/sandbox-heap.ts [N] [ours|bare]   (PROBE_PRELOAD=none: no preloadModules)
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { startDevServer } from '../../cli/temporal/dev-server.js';
+import { WORKFLOW_PRELOAD_MODULES } from '../../workers/workflows-entry.js';
 import { governedJob } from '../../workflows/governed-job.js';
 import { bareJob } from '../workflows/bare.js';
 
@@ -23,7 +24,8 @@ const scratch = await mkdtemp(path.join(tmpdir(), 'sandbox-heap-'));
 const server = await startDevServer({ ui: false });
 try {
   const entry = KIND === 'ours' ? '../../workflows/index.ts' : '../workflows/bare.ts';
-  const preload = process.env['PROBE_PRELOAD']?.split(',').filter(Boolean);
+  // As the plugin bundles (PROBE_PRELOAD=none: without the preload, to see what it saves).
+  const preload = process.env['PROBE_PRELOAD'] === 'none' ? undefined : [...WORKFLOW_PRELOAD_MODULES];
   const bundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL(entry, import.meta.url)), logger: new DefaultLogger('ERROR'), ...(preload ? { preloadModules: preload } : {}) });
   const codePath = path.join(scratch, 'bundle.js');
   await writeFile(codePath, bundle.code);

@@ -27,9 +27,10 @@ describe('the plugin preloads zod for the workflow sandbox', () => {
     const plugin = contextPacksPlugin({ workspaces: {} });
     const bundle = await bundleWorkflowCode({ workflowsPath: USER_WORKFLOWS, preloadModules: [USER_PRELOAD, ...WORKFLOW_PRELOAD_MODULES], plugins: [plugin], logger: quiet });
     const modules = preloaded(bundle.code);
-    expect(modules).toHaveLength(2);
+    expect(modules).toHaveLength(3);
     expect(modules[0]).toMatch(/workflows\/zod-preload\.ts$/);
-    expect(modules[1]).toMatch(/support\/user-preload\.ts$/);
+    expect(modules[1]).toMatch(/workflows\/schemas\.ts$/);
+    expect(modules[2]).toMatch(/support\/user-preload\.ts$/);
   });
 
   it('sets the preload modules on a worker it configures, keeping the bundler options the user gave', () => {
