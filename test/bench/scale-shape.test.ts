@@ -50,6 +50,7 @@ describe('the growth chart', () => {
         iterations_per_s: 10,
         wft_max_ms: 100,
         wft_p99_ms: 50,
+        wft_max_all_ms: 300,
       })),
     );
     const svg = growthChart(points);
