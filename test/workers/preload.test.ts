@@ -46,6 +46,15 @@ describe('the plugin preloads zod for the workflow sandbox', () => {
     expect(prebuilt.bundlerOptions).toBeUndefined();
   });
 
+  it('preloads nothing of its own when told not to (preloadWorkflowModules: false), keeping the user\'s', async () => {
+    const plugin = contextPacksPlugin({ workspaces: {}, preloadWorkflowModules: false });
+    expect(plugin.configureWorker({ taskQueue: 'q' }).bundlerOptions?.preloadModules).toEqual([]);
+    const bundle = await bundleWorkflowCode({ workflowsPath: USER_WORKFLOWS, preloadModules: [USER_PRELOAD], plugins: [plugin], logger: quiet });
+    const modules = preloaded(bundle.code);
+    expect(modules).toHaveLength(1);
+    expect(modules[0]).toMatch(/support\/user-preload\.ts$/);
+  });
+
   it("runs a user's zod schemas in concurrent workflows on the shared library: defaults, refinements, messages", async () => {
     const { nativeConnection, namespace, client } = await testTemporal();
     const taskQueue = uniqueTaskQueue('user-zod');
