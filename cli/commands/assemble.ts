@@ -2,12 +2,15 @@
 import { INPUT_LIMITS, readBoundedFile } from '../../shared/engine/bounded-read.js';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { assembleAndStore, decodeUtf8, parseStructured, type WorkUnitRef } from '../../shared/engine/assemble/index.js';
+// Only the assembly pipeline, not the builders: when the saved memo answers (nothing changed since the
+// last run), the schemas, YAML parser, redactor and tokenizer are never loaded.
+import { assembleAndStore } from '../../shared/engine/assemble/packs.js';
+import type { WorkUnitRef } from '../../shared/engine/assemble/inputs.js';
 import { CtxPackError, PackSourceMissing } from '../../shared/core/errors.js';
 import { shortHash } from '../../shared/engine/hash.js';
 import { renderPacks } from '../../shared/engine/render.js';
 import { Workspace } from '../../shared/engine/workspace-fs.js';
-import { storeFor } from '../pack-args.js';
+import { storeFor } from '../store-option.js';
 import { printJson, printTable } from '../output.js';
 
 interface AssembleOptions {
@@ -83,5 +86,6 @@ async function workUnitRef(workspace: Workspace, file: string): Promise<WorkUnit
     if (err instanceof CtxPackError) throw err;
     throw new PackSourceMissing('--work-unit: the file it names cannot be read', 'pass an existing YAML or JSON file', {});
   }
+  const { decodeUtf8, parseStructured } = await import('../../shared/engine/assemble/inputs.js');
   return { object: parseStructured(decodeUtf8(bytes, path.basename(file)), path.basename(file)) };
 }

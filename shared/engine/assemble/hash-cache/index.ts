@@ -68,7 +68,7 @@ import { noteFileHash } from '../observations.js';
 import { hashRegularFile, hostPath, plainFileStat, plainParents, yieldToEventLoop } from './file-read.js';
 import { flush, load, record, scheduleFlush } from './persistence.js';
 import { currentStamp, trustworthy } from './stamp.js';
-import { keyMatches, keyOf, pace, stateFor, states, YIELD_EVERY_BYTES, YIELD_EVERY_LOOKUPS, type CacheState, type FileHash, type HashCacheStats } from './state.js';
+import { identityOf, keyMatches, keyOf, pace, stateFor, states, YIELD_EVERY_BYTES, YIELD_EVERY_LOOKUPS, type CacheState, type FileHash, type HashCacheStats } from './state.js';
 
 export { HASH_CACHE_DIR, HASH_CACHE_FILE, type HashCacheStats } from './state.js';
 
@@ -133,6 +133,19 @@ export async function hashesUnchanged(workspace: Workspace, expected: ReadonlyMa
     if ((await lookup(workspace, rel, rel, plainDirs)).sha256 !== hash) return false;
   }
   return true;
+}
+
+/**
+ * The stat key `(dev, ino, size, mtimeNs, ctimeNs)` under which `rel` is cached with hash `sha256`, or
+ * undefined when it is not cached with that hash (never stored, racy, or changed since). An `lstat`
+ * equal to this key later means the file still has those bytes, on the same grounds as a cache hit:
+ * the assembly memo (memo-checks.ts) keys its saved checks on it.
+ */
+export function cachedIdentity(workspace: Workspace, rel: string, sha256: string): readonly bigint[] | undefined {
+  const entry = states.get(workspace.root)?.entries.get(rel);
+  if (!entry || sha256.length !== HASH_LENGTH || !sha256.endsWith(entry.hex)) return undefined;
+  const key = identityOf(entry);
+  return key.length === 5 ? key : undefined;
 }
 
 /** The cached hash of `rel` when its stat key still matches; undefined otherwise (nothing counted). */

@@ -37,8 +37,13 @@ export interface Entry {
 
 /** Whether `info` is the stat `entry` was recorded for (same as `entry.key === keyOf(info)`). */
 export function keyMatches(entry: Entry, info: BigIntStats): boolean {
-  const k = (entry.parsed ??= parseKey(entry.key));
+  const k = identityOf(entry);
   return k.length === 5 && k[2] === info.size && k[3] === info.mtimeNs && k[4] === info.ctimeNs && k[1] === info.ino && k[0] === info.dev;
+}
+
+/** The entry's key as `[dev, ino, size, mtimeNs, ctimeNs]` (empty when malformed). */
+export function identityOf(entry: Entry): readonly bigint[] {
+  return (entry.parsed ??= parseKey(entry.key));
 }
 
 function parseKey(key: string): readonly bigint[] {
