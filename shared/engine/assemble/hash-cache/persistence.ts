@@ -17,8 +17,12 @@ export function record(state: CacheState, rel: string, entry: Entry): void {
 export function scheduleFlush(state: CacheState): void {
   state.dirty = true;
   if (!state.writable) return;
-  // Debounced: a cold assembly of 10,000 files writes the file once, after its last new entry.
-  if (state.timer) clearTimeout(state.timer);
+  // Debounced: a cold assembly of 10,000 files writes the file once, after its last new entry
+  // (refresh() moves the one timer along: no new timer per entry).
+  if (state.timer) {
+    state.timer.refresh();
+    return;
+  }
   state.timer = setTimeout(() => {
     state.timer = undefined;
     void flush(state);
