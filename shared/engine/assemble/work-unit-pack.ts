@@ -2,12 +2,12 @@
 import { builderInfo } from '../builder.js';
 import { PackPathRejected } from '../../core/errors.js';
 import { hashCanonical } from '../hash.js';
-import { matchesAny } from '../../core/paths.js';
+import { isPlainPath, matchesAny } from '../../core/paths.js';
 import { Sanitizer } from '../sanitize.js';
 import { toSortedSet, type Source } from '../../core/schema/common.js';
 import { parseOrThrow } from '../../core/schema/parse.js';
 import type { RoleContextPack } from '../../core/schema/role-pack.js';
-import { WorkUnitContextPack, type PackMicroTask, type PackVerification } from '../../core/schema/work-unit-pack.js';
+import { plainPackListsValid, WorkUnitContextPack, WorkUnitContextPackPlainLists, type PackMicroTask, type PackVerification } from '../../core/schema/work-unit-pack.js';
 import { ACCEPTANCE_MAX_CHARS, TITLE_MAX_CHARS, type WorkUnitDefinition } from '../../core/schema/work-unit.js';
 import { TOKENIZER } from '../tokens.js';
 import { PackBudgetExceeded } from '../../core/errors.js';
@@ -179,6 +179,25 @@ async function buildAtLimit(
     builder: builderInfo(),
   };
   // Parse what we built: a builder bug must surface here, not as an unverifiable pack later.
+  return selfCheck(pack);
+}
+
+/**
+ * The schema check of a built pack, with its two long lists checked in bulk when every path in them
+ * is plain (see `plainPackListsValid`); the entries are then rebuilt with the full schema's key order,
+ * so the result equals `parseOrThrow(WorkUnitContextPack, pack)`'s. Anything else: the full schema.
+ */
+function selfCheck(pack: WorkUnitContextPack): WorkUnitContextPack {
+  if (plainPackListsValid(pack.required_files, pack.sources, isPlainPath)) {
+    const fast = WorkUnitContextPackPlainLists.safeParse(pack);
+    if (fast.success) {
+      return {
+        ...fast.data,
+        required_files: pack.required_files.map(({ bytes, path, sha256 }) => ({ bytes, path, sha256 })),
+        sources: pack.sources.map(({ source_hash, source_id }) => ({ source_hash, source_id })),
+      };
+    }
+  }
   return parseOrThrow(WorkUnitContextPack, pack, 'work-unit pack');
 }
 
