@@ -232,6 +232,13 @@ describe('the saved assembly memo', () => {
     const again = await runCtxpack(args);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toBe(cold.stdout);
+    // What assemble prints is kept under the packs' hashes: a damaged copy is recomputed, never printed.
+    const summary = path.join(cacheDir(dir), 'assemble-summary.v1.json');
+    await writeFile(summary, (await readFile(summary, 'utf8')).replace(/"render_hash":"sha256:[0-9a-f]/, '"render_hash":"sha256:X'));
+    const repaired = await runCtxpack(args);
+    expect(repaired.stdout).toBe(cold.stdout);
+    await writeFile(summary, 'garbage');
+    expect((await runCtxpack(args)).stdout).toBe(cold.stdout);
   }, 60_000);
 
   it('gives a fresh assembly\'s packs for random notes, required files and edits', async () => {
