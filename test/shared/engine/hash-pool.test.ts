@@ -5,8 +5,9 @@
 import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { forgetHashCache, hashFilesCached, setHashThreads } from '../../../shared/engine/assemble/hash-cache/index.js';
+import { forgetHashCache, hashCacheStats, hashFilesCached, setHashThreads } from '../../../shared/engine/assemble/hash-cache/index.js';
 import { Workspace } from '../../../shared/engine/workspace-fs.js';
 
 async function manyFiles(count: number): Promise<{ root: string; ws: Workspace; files: { path: string; field: string }[] }> {
@@ -34,6 +35,20 @@ async function hashAll(ws: Workspace, files: { path: string; field: string }[], 
     return { error: (err as { code?: string }).code, message: (err as Error).message };
   }
 }
+
+describe('the saved hash cache', () => {
+  it('keeps paths that need JSON escaping, so they hit after a reload', async () => {
+    const { root, ws } = await manyFiles(3);
+    const odd = ['src/a "quoted" name.txt', 'src/ünïcode.txt', 'src/ok.txt'];
+    for (const rel of odd) await writeFile(path.join(root, rel), rel);
+    await sleep(30);
+    const files = odd.map((rel, i) => ({ path: rel, field: `odd[${i}]` }));
+    const first = await hashFilesCached(ws, files);
+    await forgetHashCache(ws);
+    expect(await hashFilesCached(ws, files)).toEqual(first);
+    expect(hashCacheStats(ws)).toMatchObject({ hits: odd.length, misses: 0 });
+  });
+});
 
 describe('the hash pool', () => {
   afterEach(() => setHashThreads(undefined));

@@ -138,14 +138,14 @@ export async function hashFilesCached(
     if (hit !== undefined) {
       state.stats.hits += 1;
       noteFileHash(workspace, file.path, hit.sha256);
-      out.push({ path: file.path, ...hit });
+      out.push({ path: file.path, sha256: hit.sha256, bytes: hit.bytes });
       if (++pace.lookups >= YIELD_EVERY_LOOKUPS) await yieldToEventLoop();
       continue;
     }
     const read = readAt.get(i);
     // A file changed too close to the stamp goes to `lookup`, which retakes the stamp and reads again.
     if (read !== undefined && (stamp === undefined || trustworthy(read.info, stamp))) {
-      out.push({ path: file.path, ...storeRead(state, file.path, read, stamp) });
+      out.push(storeRead(state, file.path, read, stamp));
       noteFileHash(workspace, file.path, `sha256:${read.hex}`);
       if (++pace.lookups >= YIELD_EVERY_LOOKUPS) await yieldToEventLoop();
       continue;
@@ -160,7 +160,7 @@ export async function hashFilesCached(
 }
 
 /** Counts and (when it may be stored: a stamp, the whole file, the same-tick rule) records a read. */
-function storeRead(state: CacheState, rel: string, read: PooledHash, stamp: Stamp | undefined): FileHash {
+function storeRead(state: CacheState, rel: string, read: PooledHash, stamp: Stamp | undefined): FileHash & { path: string } {
   state.stats.misses += 1;
   const complete = BigInt(read.bytes) === read.info.size;
   if (stamp && complete && trustworthy(read.info, stamp)) {
@@ -170,7 +170,7 @@ function storeRead(state: CacheState, rel: string, read: PooledHash, stamp: Stam
     if (stamp && complete) state.stats.racy += 1;
     if (state.entries.delete(rel)) scheduleFlush(state);
   }
-  return { sha256: `sha256:${read.hex}`, bytes: read.bytes };
+  return { path: rel, sha256: `sha256:${read.hex}`, bytes: read.bytes };
 }
 
 /**
