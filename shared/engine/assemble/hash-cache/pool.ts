@@ -62,6 +62,11 @@ type WireResult = [string, number, bigint, bigint, bigint, bigint, bigint] | nul
 
 let threads: number | undefined;
 const workers: Worker[] = [];
+/**
+ * Message ids, unique for the life of the process: a worker may still answer a chunk of an earlier
+ * call that was taken over (see hashMany); such an answer must never match a chunk of a later call.
+ */
+let messageId = 0;
 
 /** Worker threads to use; `0` hashes on the main thread only (the bench's one-core figure). */
 export function setHashThreads(count: number | undefined): void {
@@ -104,12 +109,10 @@ export async function hashMany(reals: readonly string[]): Promise<(PooledHash | 
     next = Math.min(reals.length, next + CHUNK);
     return [start, next];
   };
-  let pending = 0;
-  let settle: (() => void) | undefined;
+  const stealers: (() => void)[] = [];
   const active = workers.slice(0, wanted);
   // Referenced while they hold work (an unreferenced worker would let the process exit mid-list).
   active.forEach((worker) => worker.ref());
-  let messageId = 0;
   const listeners = active.map((worker) => {
     const inFlight = new Map<number, [number, number]>();
     const send = (): void => {
@@ -117,7 +120,6 @@ export async function hashMany(reals: readonly string[]): Promise<(PooledHash | 
       if (!range) return;
       const id = messageId++;
       inFlight.set(id, range);
-      pending += 1;
       worker.postMessage({ id, paths: reals.slice(range[0], range[1]) });
     };
     const onMessage = ({ id, results }: { id: number; results: WireResult[] }): void => {
@@ -125,17 +127,15 @@ export async function hashMany(reals: readonly string[]): Promise<(PooledHash | 
       if (!range) return;
       inFlight.delete(id);
       results.forEach((r, i) => (out[range[0] + i] = fromWire(r)));
-      pending -= 1;
       send();
-      if (pending === 0) settle?.();
     };
-    const onGone = (): void => {
-      // Chunks a dead worker held are redone on the main thread.
+    // Chunks a dead or late worker holds are done on the main thread.
+    const takeOver = (): void => {
       for (const range of inFlight.values()) hashHere(range);
-      pending -= inFlight.size;
       inFlight.clear();
-      if (pending === 0) settle?.();
     };
+    stealers.push(takeOver);
+    const onGone = takeOver;
     worker.on('message', onMessage);
     worker.once('exit', onGone);
     // Two chunks in flight: the worker never waits for the main thread to hand it the next one.
@@ -155,7 +155,11 @@ export async function hashMany(reals: readonly string[]): Promise<(PooledHash | 
       // Lets worker results (and timers, heartbeats) in between chunks.
       if (active.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    if (pending > 0) await new Promise<void>((resolve) => (settle = resolve));
+    // The list is handed out. A worker still holding chunks may be starved of CPU (the machine is
+    // shared): the main thread hashes those chunks itself rather than wait, and late answers for them
+    // are dropped (their listeners go below). At most two chunks per worker are done twice.
+    if (active.length > 0) await new Promise<void>((resolve) => setImmediate(resolve)); // answers already sent
+    for (const steal of stealers) steal();
   } finally {
     listeners.forEach((off) => off());
     active.forEach((worker) => worker.unref());
