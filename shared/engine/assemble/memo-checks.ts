@@ -20,8 +20,7 @@
 import { INPUT_LIMITS } from '../bounded-read.js';
 import { sha256 } from '../hash.js';
 import type { Workspace } from '../workspace-fs.js';
-import { yieldToEventLoop } from './hash-cache/file-read.js';
-import { plainFileStat } from './hash-cache/file-read.js';
+import { plainFileStat, yieldToEventLoop } from './hash-cache/file-read.js';
 import { cachedIdentity } from './hash-cache/index.js';
 import type { Observation } from './observations.js';
 

@@ -35,6 +35,15 @@ export interface YamlOptions {
  * not certainly apply (the caller then parses the whole text).
  */
 export function parseWithPlainList(text: string, key: string, options: YamlOptions): unknown {
+  try {
+    return plainListOrUndefined(text, key, options);
+  } catch {
+    // Anything thrown on the shortened text (its line numbers are not the file's): the full parse decides.
+    return undefined;
+  }
+}
+
+function plainListOrUndefined(text: string, key: string, options: YamlOptions): unknown {
   const marker = `${key}:\n`;
   const at = text.startsWith(marker) ? 0 : text.indexOf(`\n${marker}`) + 1;
   if (at < 0 || (at === 0 && !text.startsWith(marker))) return undefined;

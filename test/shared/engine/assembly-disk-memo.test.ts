@@ -224,6 +224,8 @@ describe('the saved assembly memo', () => {
 
   it('reuses across processes of the real CLI, printing the same result', async () => {
     const dir = await copyExampleWorkspace('disk-memo-cli');
+    // The copy may bring the example's own cache (tests assemble examples/workspace in place).
+    await rm(cacheDir(dir), { recursive: true, force: true });
     await settle(dir);
     const args = ['assemble', '--workspace', dir, '--role', 'coder', '--work-unit', path.join(dir, WORK_UNIT), '--json'];
     const cold = await runCtxpack(args);
