@@ -20,7 +20,9 @@
 import { INPUT_LIMITS } from '../bounded-read.js';
 import { sha256 } from '../hash.js';
 import type { Workspace } from '../workspace-fs.js';
-import { plainFileStat, yieldToEventLoop } from './hash-cache/file-read.js';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { hostPath, plainFileStat, plainParents, yieldToEventLoop } from './hash-cache/file-read.js';
+import { OPEN_FLAGS } from './hash-cache/state.js';
 import { cachedIdentity } from './hash-cache/index.js';
 import type { Observation } from './observations.js';
 
@@ -86,6 +88,30 @@ export function checksFor(workspace: Workspace, observed: readonly Observation[]
   return { paths, ids, content, exists: [...exists], globs };
 }
 
+/**
+ * The bytes of `rel` when every directory on the way is a plain directory and the file a regular file
+ * (no symlink: O_NOFOLLOW, fstat of the handle), read synchronously: what `Workspace.readBytes` reads
+ * for such a file, without its per-component async lookups. Undefined otherwise: the caller then asks
+ * `readBytes`, which applies every rule.
+ */
+function readPlain(root: string, rel: string, plainDirs: Set<string>): Buffer | undefined {
+  if (!plainParents(root, rel, plainDirs)) return undefined;
+  let fd: number;
+  try {
+    fd = openSync(hostPath(root, rel), OPEN_FLAGS);
+  } catch {
+    return undefined;
+  }
+  try {
+    const info = fstatSync(fd);
+    return info.isFile() && info.size <= CONTENT_LIMIT ? readFileSync(fd) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** True when every check still holds in `workspace`; false on any difference or error. */
 export async function checksHold(workspace: Workspace, checks: MemoChecks): Promise<boolean> {
   try {
@@ -108,7 +134,8 @@ export async function checksHold(workspace: Workspace, checks: MemoChecks): Prom
       if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
     }
     for (const [path, hash] of checks.content) {
-      if (sha256(await workspace.readBytes(path, 'assembly memo check', CONTENT_LIMIT)) !== hash) return false;
+      const bytes = readPlain(root, path, plainDirs) ?? (await workspace.readBytes(path, 'assembly memo check', CONTENT_LIMIT));
+      if (sha256(bytes) !== hash) return false;
     }
     for (const [path, value] of checks.exists) if ((await workspace.exists(path)) !== value) return false;
     for (const glob of checks.globs) {
