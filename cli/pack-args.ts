@@ -1,14 +1,12 @@
 /** Argument handling shared by the pack commands: stores, workspaces, and "hash or file" arguments. */
-import path from 'node:path';
 import { INPUT_LIMITS, readBoundedFile } from '../shared/engine/bounded-read.js';
 import { CtxPackError, PackSchemaInvalid, PackSourceMissing } from '../shared/core/errors.js';
 import { HASH_PATTERN } from '../shared/engine/hash.js';
 import { loadPack, verifyPackBytes, type VerifiedPack } from '../shared/engine/pack-io.js';
-import { openPackStore, type PackStore } from '../shared/engine/store/index.js';
+import type { PackStore } from '../shared/engine/store/index.js';
+import { storeFor } from './store-option.js';
 
-export function storeFor(options: { store?: string; workspace?: string }): PackStore {
-  return openPackStore(options.store, { workspaceRoot: path.resolve(options.workspace ?? '.') });
-}
+export { storeFor };
 
 /**
  * What is wrong with a would-be `sha256:` hash, or undefined when it is well-formed. Only the shape

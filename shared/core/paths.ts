@@ -75,8 +75,31 @@ const CONTROL = /[\u0001-\u001f\u007f-\u009f\p{Cf}\u2028\u2029]/u;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const UTF8 = new TextEncoder();
 
-/** The rules paths and globs share. Order matters: the most specific explanation wins. */
+/**
+ * The common case, decided by one regex: ASCII letters, digits, `.`, `_` and `-` in `/`-separated
+ * segments, none of them `.` or `..`. Such a path breaks no rule below (no control, non-NFC or
+ * multi-byte character, no backslash, colon, leading or doubled slash), so the full check is only
+ * run for anything else. A 10,000-file work unit checks every path several times on its way into a
+ * pack: this is most of what that costs.
+ */
+const PLAIN_PATH = /^(?!\.\.?(?:\/|$))(?!.*\/\.\.?(?:\/|$))[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/;
+
+/** True when `p` is a plain workspace path (see PLAIN_PATH): valid without the full check. */
+export function isPlainPath(p: string): boolean {
+  return p.length <= MAX_PATH_BYTES && PLAIN_PATH.test(p);
+}
+
+/** The rules paths and globs share, fast path first. */
 function commonProblem(p: string): PathRule | undefined {
+  return isPlainPath(p) ? undefined : fullCommonProblem(p);
+}
+
+/**
+ * The rules paths and globs share, without the fast path (exported for the test that checks the
+ * fast path never accepts what these refuse). Order matters: the most specific explanation wins.
+ * @internal
+ */
+export function fullCommonProblem(p: string): PathRule | undefined {
   if (p.length === 0) return 'empty';
   if (p.includes('\u0000')) return 'nul-byte';
   if (CONTROL.test(p)) return 'control-char';

@@ -8,13 +8,11 @@ import { VISIBILITY_RULES } from '../core/text/visible.js';
 import { SYNOPSIS_MAX_CHARS } from '../core/schema/payload.js';
 import { TOKENIZER } from './tokens.js';
 
-export const BUILDER_ID = 'context-packs';
-/**
- * 1.4.0 (issue #14): every text and id goes through the sanitizer (shared/engine/sanitize.ts; work-unit fields redacted and
- * host-path-rewritten, invisible characters marked), skipped anchors named by position, budget cuts
- * outside the budget, redactor 1.4.0.
- */
-export const BUILDER_VERSION = '1.4.0';
+// The id and version live in a module of their own (no imports), so the assembly memo's reuse path
+// can key on them without loading the redactor, tokenizer and schemas this module pulls in.
+import { BUILDER_ID, BUILDER_VERSION } from './builder-version.js';
+
+export { BUILDER_ID, BUILDER_VERSION };
 
 /** Everything besides the inputs that shapes pack bytes. */
 export const BUILDER_CONFIG = {

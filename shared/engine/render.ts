@@ -9,7 +9,7 @@
  */
 import { canonicalBytes, canonicalJson } from '../core/canonical.js';
 import { sha256, type Sha256 } from './hash.js';
-import { payloadForModel } from './assemble/trim.js';
+import { payloadForModel } from './assemble/model-view.js';
 import { boundLength, makeVisible } from '../core/text/visible.js';
 import type { RoleContextPack } from '../core/schema/role-pack.js';
 import type { WorkUnitContextPack } from '../core/schema/work-unit-pack.js';

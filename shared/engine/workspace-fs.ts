@@ -12,7 +12,8 @@ import { constants, type Stats } from 'node:fs';
 import type * as nodeFs from 'node:fs';
 import { lstat, open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { glob as tinyglob, type GlobOptions } from 'tinyglobby';
+// The globber is loaded on the first glob: assembly's reuse path (a saved memo answering) never globs.
+import type { GlobOptions } from 'tinyglobby';
 import { checkHandle, INPUT_LIMITS, inputRejected, readCapped } from './bounded-read.js';
 import { PackSourceMissing } from '../core/errors.js';
 import type { Sha256 } from './hash.js';
@@ -231,6 +232,7 @@ export class Workspace {
     const ignore = options.ignore ?? [];
     ignore.forEach((p, i) => assertWorkspaceGlob(p, `glob.ignore[${i}]`));
     if (patterns.length === 0) return [];
+    const { glob: tinyglob } = await import('tinyglobby');
     const files = await tinyglob([...patterns], {
       cwd: this.root,
       dot: true,

@@ -65,3 +65,49 @@ export const WorkUnitContextPack = z.strictObject({
   builder: Builder,
 });
 export type WorkUnitContextPack = z.infer<typeof WorkUnitContextPack>;
+
+/**
+ * {@link WorkUnitContextPack} with `required_files` and `sources` left to {@link plainPackListsValid}:
+ * for a built pack of 10,000 files those two lists are most of the self-check's cost.
+ * @internal
+ */
+export const WorkUnitContextPackPlainLists = WorkUnitContextPack.extend({ required_files: z.array(z.unknown()), sources: z.array(z.unknown()) });
+
+const SHA256_HASH = /^sha256:[0-9a-f]{64}$/;
+const SOURCE_ID = /^(?:role|codex|work-unit|context|file):(.+)$/;
+
+function keysAre(value: unknown, a: string, b: string, c?: string): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return keys.length === (c === undefined ? 2 : 3) && a in value && b in value && (c === undefined || c in value);
+}
+
+/**
+ * True when `required_files` and `sources` pass their schemas (RequiredFile, Source, sorted and
+ * duplicate-free) with every path a plain path (`isPlainPath`, which implies the path rules). False
+ * means "check with the full schema", not necessarily invalid.
+ * @internal
+ */
+export function plainPackListsValid(requiredFiles: unknown, sources: unknown, isPlainPath: (p: string) => boolean): boolean {
+  if (!Array.isArray(requiredFiles) || !Array.isArray(sources)) return false;
+  let last: string | undefined;
+  for (const f of requiredFiles as unknown[]) {
+    if (!keysAre(f, 'bytes', 'path', 'sha256')) return false;
+    const { bytes, path, sha256 } = f;
+    if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes < 0) return false;
+    if (typeof path !== 'string' || !isPlainPath(path) || typeof sha256 !== 'string' || !SHA256_HASH.test(sha256)) return false;
+    if (last !== undefined && !(last < path)) return false;
+    last = path;
+  }
+  last = undefined;
+  for (const s of sources as unknown[]) {
+    if (!keysAre(s, 'source_hash', 'source_id')) return false;
+    const { source_hash: hash, source_id: id } = s;
+    if (typeof hash !== 'string' || !SHA256_HASH.test(hash) || typeof id !== 'string') return false;
+    const rest = SOURCE_ID.exec(id)?.[1];
+    if (rest === undefined || !isPlainPath(rest)) return false;
+    if (last !== undefined && !(last < id)) return false;
+    last = id;
+  }
+  return true;
+}

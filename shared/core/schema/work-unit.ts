@@ -40,29 +40,41 @@ export const ContextSourceInput = z.strictObject({
   kind: z.enum(['notes', 'items']),
 });
 
-/** A work-unit file, the input of a work-unit pack. */
-export const WorkUnitDefinition = z
-  .strictObject({
+function workUnitShape<P extends z.ZodType<string>>(path: P) {
+  return {
     schema_version: z.literal(1),
     job_id: Id,
     work_packet_id: Id,
     micro_tasks: z.array(MicroTask).min(1, { error: 'a work unit needs at least one micro-task' }).max(500),
-    required_files: z.array(WorkspacePath).max(10_000).default([]),
+    required_files: z.array(path).max(10_000).default([]),
     verification: VerificationContract,
     context_sources: z.array(ContextSourceInput).max(1000).default([]),
-  })
-  .superRefine((unit, ctx) => {
-    // Sets must not repeat: a repeat is an authoring mistake (or padding) and is reported, never merged.
-    const duplicates = (values: readonly string[], at: (index: number) => (string | number)[], what: string) => {
-      const first = new Map<string, number>();
-      values.forEach((value, index) => {
-        const earlier = first.get(value);
-        if (earlier === undefined) first.set(value, index);
-        else ctx.addIssue({ code: 'custom', path: at(index), message: `repeats entry [${earlier}] (rule duplicate-${what}); remove one` });
-      });
-    };
-    duplicates(unit.micro_tasks.map((task) => task.id), (i) => ['micro_tasks', i, 'id'], 'micro-task-id');
-    duplicates(unit.required_files, (i) => ['required_files', i], 'required-file');
-    duplicates(unit.context_sources.map((source) => source.path), (i) => ['context_sources', i, 'path'], 'context-source');
-  });
+  };
+}
+
+// Sets must not repeat: a repeat is an authoring mistake (or padding) and is reported, never merged.
+function noRepeats(unit: { micro_tasks: readonly { id: string }[]; required_files: readonly string[]; context_sources: readonly { path: string }[] }, ctx: z.RefinementCtx): void {
+  const duplicates = (values: readonly string[], at: (index: number) => (string | number)[], what: string) => {
+    const first = new Map<string, number>();
+    values.forEach((value, index) => {
+      const earlier = first.get(value);
+      if (earlier === undefined) first.set(value, index);
+      else ctx.addIssue({ code: 'custom', path: at(index), message: `repeats entry [${earlier}] (rule duplicate-${what}); remove one` });
+    });
+  };
+  duplicates(unit.micro_tasks.map((task) => task.id), (i) => ['micro_tasks', i, 'id'], 'micro-task-id');
+  duplicates(unit.required_files, (i) => ['required_files', i], 'required-file');
+  duplicates(unit.context_sources.map((source) => source.path), (i) => ['context_sources', i, 'path'], 'context-source');
+}
+
+/** A work-unit file, the input of a work-unit pack. */
+export const WorkUnitDefinition = z.strictObject(workUnitShape(WorkspacePath)).superRefine(noRepeats);
 export type WorkUnitDefinition = z.infer<typeof WorkUnitDefinition>;
+
+/**
+ * {@link WorkUnitDefinition} for a value whose required files were all checked in bulk to be plain
+ * paths (`isPlainPath`, which implies the path rules): the same schema without the per-entry path
+ * check. Only for that case; its output equals WorkUnitDefinition's.
+ * @internal
+ */
+export const PlainWorkUnitDefinition = z.strictObject(workUnitShape(z.string())).superRefine(noRepeats);

@@ -9,6 +9,9 @@ import { sha256 } from '../hash.js';
 import { canonicalBytes } from '../../core/canonical.js';
 import { parseOrThrow } from '../../core/schema/parse.js';
 import { RoleDefinition, RoleId, WorkUnitDefinition, ProviderRegistry, WorkspaceSettings } from '../../core/schema/index.js';
+import { PlainWorkUnitDefinition } from '../../core/schema/work-unit.js';
+import { isPlainPath } from '../../core/paths.js';
+import { parseWithPlainList } from './yaml-list.js';
 import type { Sha256 } from '../hash.js';
 import type { Workspace } from '../workspace-fs.js';
 
@@ -43,11 +46,16 @@ export function decodeUtf8(bytes: Uint8Array, path: string): string {
  * alone would keep the last value). JSON syntax is JSON.parse's; the `yaml` package (a YAML 1.2
  * parser reads JSON too) finds the position of a syntax error and the repeated keys.
  */
-export function parseStructured(text: string, path: string): unknown {
+export function parseStructured(text: string, path: string, plainList?: string): unknown {
   if (/\.ya?ml$/i.test(path)) {
     try {
       // uniqueKeys: a repeated key is an authoring mistake; maxAliasCount guards against alias bombs.
-      return parseYaml(text, { uniqueKeys: true, maxAliasCount: 100, prettyErrors: true });
+      const options = { uniqueKeys: true, maxAliasCount: 100, prettyErrors: true };
+      // A long list of plain paths (a work unit's required_files) is read directly when that is
+      // certainly what the full parse gives (yaml-list.ts); otherwise, and for every error, the full parse.
+      const fast = plainList === undefined ? undefined : parseWithPlainList(text, plainList, options);
+      if (fast !== undefined) return fast;
+      return parseYaml(text, options);
     } catch (err) {
       if (err instanceof YAMLParseError) {
         const at = err.linePos?.[0];
@@ -101,9 +109,10 @@ async function loadFile<T>(
   path: string,
   field: string,
   parse: (value: unknown) => T,
+  plainList?: string,
 ): Promise<LoadedInput<T>> {
   const bytes = await workspace.readBytes(path, field, INPUT_LIMITS.definition);
-  const value = parse(parseStructured(decodeUtf8(bytes, path), path));
+  const value = parse(parseStructured(decodeUtf8(bytes, path), path, plainList));
   return { value, path, hash: sha256(bytes) };
 }
 
@@ -147,12 +156,25 @@ export type WorkUnitRef = { readonly path: string } | { readonly object: unknown
 
 export async function loadWorkUnit(workspace: Workspace, ref: WorkUnitRef): Promise<LoadedInput<WorkUnitDefinition>> {
   if ('path' in ref) {
-    return loadFile(workspace, ref.path, 'work_unit', (value) =>
-      parseOrThrow(WorkUnitDefinition, value, ref.path, 'work_unit'),
-    );
+    return loadFile(workspace, ref.path, 'work_unit', (value) => parseWorkUnit(value, ref.path), 'required_files');
   }
-  const value = parseOrThrow(WorkUnitDefinition, ref.object, 'work unit', 'work_unit');
+  const value = parseWorkUnit(ref.object, 'work unit');
   return { value, path: INLINE_WORK_UNIT, hash: sha256(canonicalBytes(ref.object)) };
+}
+
+/**
+ * The work-unit schema, with one bulk check in front: when every required file is a plain path
+ * (paths.ts `isPlainPath`: valid by construction), the list is checked as plain strings instead of
+ * per entry through the path rules. Anything else, and every failure, goes through the full schema,
+ * so the result and the errors are the full schema's.
+ */
+function parseWorkUnit(value: unknown, what: string): WorkUnitDefinition {
+  const files = typeof value === 'object' && value !== null ? (value as { required_files?: unknown }).required_files : undefined;
+  if (Array.isArray(files) && files.every((f) => typeof f === 'string' && isPlainPath(f))) {
+    const fast = PlainWorkUnitDefinition.safeParse(value);
+    if (fast.success) return fast.data;
+  }
+  return parseOrThrow(WorkUnitDefinition, value, what, 'work_unit');
 }
 
 export async function loadProviderRegistry(workspace: Workspace): Promise<LoadedInput<ProviderRegistry> | undefined> {

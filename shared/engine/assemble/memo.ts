@@ -7,18 +7,20 @@
  * Why it is safe: assembly is a deterministic function of what it observes through the workspace
  * (file bytes, file hashes, whether a file exists, glob results) and of the builder version. A run
  * is recorded through a workspace whose reads note each observation; a memo entry is used only when
- * every observation is still true now: each file still hashes the same (via the stat-keyed hash
- * cache, so an unchanged file costs an `lstat` per path component), each `exists` and each glob
- * answers the same. Anything different, or any error while checking (a file gone, a symlink planted),
- * means a full assembly, which then reports the error exactly as before. The memo lives in this
- * process only, bounded in entries and bytes.
+ * every observation is still true now (memo-checks.ts): each file hashed through the stat-keyed hash
+ * cache still has the stat key the cache holds for that hash (one `lstat`), each other file still
+ * hashes the same, each `exists` and each glob answers the same. Anything different, or any error
+ * while checking (a file gone, a symlink planted), means a full assembly, which then reports the
+ * error exactly as before. Entries live in this process, bounded in entries and bytes, and (with a
+ * codec) in the workspace's cache folder for the next process (memo-disk.ts), checked the same way.
  *
  * Node-only (I/O). Not for workflow code.
  */
-import { BUILDER_VERSION } from '../builder.js';
+import { BUILDER_VERSION } from '../builder-version.js';
 import { sha256 } from '../hash.js';
 import type { Workspace } from '../workspace-fs.js';
-import { hashesUnchanged } from './hash-cache/index.js';
+import { checksFor, checksHold, type MemoChecks } from './memo-checks.js';
+import { dropAllMemos, dropMemo, loadMemo, saveMemo, type MemoCodec } from './memo-disk.js';
 import { recorders, type Observation } from './observations.js';
 
 /**
@@ -56,33 +58,9 @@ function recording(workspace: Workspace): { view: Workspace; observed: Observati
   return { view, observed };
 }
 
-/** True when every observation still holds; false on any difference or error. */
-async function stillHolds(workspace: Workspace, observed: readonly Observation[]): Promise<boolean> {
-  try {
-    const hashes = new Map<string, string>();
-    for (const o of observed) {
-      if (o.kind !== 'hash') continue;
-      // Read twice with different bytes (changed during that assembly): nothing to trust.
-      if (hashes.has(o.path) && hashes.get(o.path) !== o.sha256) return false;
-      hashes.set(o.path, o.sha256);
-    }
-    if (!(await hashesUnchanged(workspace, hashes))) return false;
-    for (const o of observed) {
-      if (o.kind === 'exists' && (await workspace.exists(o.path)) !== o.value) return false;
-      if (o.kind === 'glob') {
-        const now = await workspace.glob(o.patterns, { ignore: o.ignore });
-        if (now.length !== o.value.length || now.some((p, i) => p !== o.value[i])) return false;
-      }
-    }
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 interface Entry<T> {
   readonly value: T;
-  readonly observed: readonly Observation[];
+  readonly checks: MemoChecks;
   readonly bytes: number;
 }
 
@@ -92,7 +70,11 @@ const MAX_BYTES = 64 * 1024 * 1024;
 
 /** Memo statistics, for benchmarks and tests. */
 export interface MemoStats {
+  /** Reuses of an entry this process holds. */
   hits: number;
+  /** Reuses of an entry saved on disk (memo-disk.ts), e.g. by an earlier process. */
+  diskHits: number;
+  /** Full assemblies. */
   misses: number;
   entries: number;
 }
@@ -102,46 +84,85 @@ export class AssemblyMemo<T> {
   private readonly entries = new Map<string, Entry<T>>();
   private readonly inflight = new Map<string, Promise<T>>();
   private totalBytes = 0;
-  readonly stats: MemoStats = { hits: 0, misses: 0, entries: 0 };
+  readonly stats: MemoStats = { hits: 0, diskHits: 0, misses: 0, entries: 0 };
 
-  constructor(private readonly sizeOf: (value: T) => number) {}
+  /** `codec` given: entries are also saved in, and reused from, the workspace's cache folder. */
+  constructor(
+    private readonly sizeOf: (value: T) => number,
+    private readonly codec?: MemoCodec<T>,
+  ) {}
 
   /**
    * `build`'s result for `key` in `workspace`: the remembered one if every input it observed last
    * time is unchanged, else a fresh build (recorded for next time). Errors are never remembered.
    */
   async get(workspace: Workspace, key: unknown, build: (view: Workspace) => Promise<T>): Promise<T> {
-    const id = JSON.stringify([BUILDER_VERSION, workspace.root, key]);
+    const keyJson = JSON.stringify(key);
+    const id = JSON.stringify([BUILDER_VERSION, workspace.root, keyJson]);
     // The same assembly already running (100 jobs binding at once): wait for it rather than doing the
     // same work (and holding the same memory) 100 times; its result is then checked like any other.
     const running = this.inflight.get(id);
     if (running) await running.catch(() => undefined);
     const entry = this.entries.get(id);
-    if (entry && (await stillHolds(workspace, entry.observed))) {
+    if (entry && (await checksHold(workspace, entry.checks))) {
       this.stats.hits += 1;
       // Most recently used last: the first entries are the ones evicted.
       this.entries.delete(id);
       this.entries.set(id, entry);
       return entry.value;
     }
-    this.stats.misses += 1;
-    const { view, observed } = recording(workspace);
-    const building = build(view);
+    const building = this.reuseOrBuild(workspace, id, keyJson, entry === undefined, build);
     this.inflight.set(id, building);
     try {
-      const value = await building;
-      this.remember(id, { value, observed, bytes: this.sizeOf(value) });
-      return value;
+      return await building;
     } finally {
       if (this.inflight.get(id) === building) this.inflight.delete(id);
     }
+  }
+
+  private async reuseOrBuild(workspace: Workspace, id: string, keyJson: string, fromDisk: boolean, build: (view: Workspace) => Promise<T>): Promise<T> {
+    // Only when this process holds nothing for the key: an entry that failed its checks means the
+    // inputs changed since, and the saved memo (written from the same or an older state) would too.
+    if (fromDisk && this.codec) {
+      const saved = await loadMemo(workspace, keyJson, this.codec);
+      if (saved && (await checksHold(workspace, saved.checks))) {
+        this.stats.diskHits += 1;
+        this.remember(id, { value: saved.value, checks: saved.checks, bytes: this.sizeOf(saved.value) });
+        return saved.value;
+      }
+    }
+    this.stats.misses += 1;
+    const { view, observed } = recording(workspace);
+    let value: T;
+    try {
+      value = await build(view);
+    } catch (err) {
+      // Errors are never remembered, and a saved memo for inputs that now fail is stale.
+      if (this.codec) await dropMemo(workspace, keyJson);
+      throw err;
+    }
+    const checks = checksFor(workspace, observed);
+    if (checks) {
+      this.remember(id, { value, checks, bytes: this.sizeOf(value) });
+      // Awaited: a short-lived process (`ctxpack assemble`) must leave the memo behind when it exits.
+      if (this.codec) await saveMemo(workspace, keyJson, checks, value, this.codec);
+    } else if (this.codec) {
+      await dropMemo(workspace, keyJson);
+    }
+    return value;
   }
 
   /** Forgets every entry and zeroes the statistics (tests, benchmarks). */
   clear(): void {
     this.entries.clear();
     this.totalBytes = 0;
-    Object.assign(this.stats, { hits: 0, misses: 0, entries: 0 });
+    Object.assign(this.stats, { hits: 0, diskHits: 0, misses: 0, entries: 0 });
+  }
+
+  /** Forgets every entry, as {@link clear}, and deletes the memos saved in `workspace`: the next get is a full assembly. */
+  async forget(workspace: Workspace): Promise<void> {
+    this.clear();
+    await dropAllMemos(workspace);
   }
 
   private remember(id: string, entry: Entry<T>): void {

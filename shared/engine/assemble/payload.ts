@@ -84,7 +84,7 @@ export async function buildPayload(
     const sourceId = `file:${path}`;
     if (!sources.has(sourceId)) {
       const { sha256: hash } = await hashFileCached(workspace, path, field);
-      sources.set(sourceId, { source_id: sourceId, source_hash: hash });
+      sources.set(sourceId, { source_hash: hash, source_id: sourceId });
     }
     return sourceId;
   };
@@ -94,7 +94,7 @@ export async function buildPayload(
     if (!input.path.startsWith(`${CTXPACK_DIR}/`)) options.checkReadable(input.path, `${field}.path`);
     const bytes = await workspace.readBytes(input.path, `${field}.path`);
     const sourceId = `context:${input.path}`;
-    sources.set(sourceId, { source_id: sourceId, source_hash: sha256(bytes) });
+    sources.set(sourceId, { source_hash: sha256(bytes), source_id: sourceId });
     scanned.push(sourceId);
     const text = decodeUtf8(bytes, input.path);
 

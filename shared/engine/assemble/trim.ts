@@ -19,6 +19,7 @@ import { toSortedSet } from '../../core/schema/common.js';
 import type { Anchor, ContextPayload, Skipped, SourceRef } from '../../core/schema/payload.js';
 import type { SafeString } from '../../core/text/brand.js';
 import { countTokens } from '../tokens.js';
+import { payloadForModel } from './model-view.js';
 
 export type ItemKind = 'fact' | 'constraint' | 'loop';
 
@@ -36,22 +37,7 @@ export interface MergedItem {
 
 export type RankedAnchor = Anchor & { rank: number };
 
-/**
- * The payload as the model reads it (render.ts) and as the budget counts it: budget cuts are one
- * count, not a list.
- */
-export function payloadForModel(payload: ContextPayload): unknown {
-  const budget = payload.coverage.skipped.filter((s) => s.reason === 'budget').length;
-  if (budget === 0) return payload;
-  return {
-    ...payload,
-    coverage: {
-      scanned: payload.coverage.scanned,
-      skipped: payload.coverage.skipped.filter((s) => s.reason !== 'budget'),
-      budget_skipped: budget,
-    },
-  };
-}
+export { payloadForModel };
 
 export function measurePayload(payload: ContextPayload): number {
   return countTokens(canonicalJson(payloadForModel(payload)));

@@ -2,12 +2,12 @@
 import { builderInfo } from '../builder.js';
 import { PackPathRejected } from '../../core/errors.js';
 import { hashCanonical } from '../hash.js';
-import { matchesAny } from '../../core/paths.js';
+import { isPlainPath, matchesAny } from '../../core/paths.js';
 import { Sanitizer } from '../sanitize.js';
 import { toSortedSet, type Source } from '../../core/schema/common.js';
 import { parseOrThrow } from '../../core/schema/parse.js';
 import type { RoleContextPack } from '../../core/schema/role-pack.js';
-import { WorkUnitContextPack, type PackMicroTask, type PackVerification } from '../../core/schema/work-unit-pack.js';
+import { plainPackListsValid, WorkUnitContextPack, WorkUnitContextPackPlainLists, type PackMicroTask, type PackVerification } from '../../core/schema/work-unit-pack.js';
 import { ACCEPTANCE_MAX_CHARS, TITLE_MAX_CHARS, type WorkUnitDefinition } from '../../core/schema/work-unit.js';
 import { TOKENIZER } from '../tokens.js';
 import { PackBudgetExceeded } from '../../core/errors.js';
@@ -114,11 +114,13 @@ async function buildAtLimit(
 
   const requiredFiles = [];
   const sources = new Map<string, Source>();
-  sources.set(unitSource, { source_id: unitSource, source_hash: loaded.hash });
+  // Entries are built in the schema's key order (canonical order too), so the self-check below can
+  // pass them through instead of copying 20,000 objects.
+  sources.set(unitSource, { source_hash: loaded.hash, source_id: unitSource });
   const wanted = unit.required_files.map((path, index) => ({ path, field: `work_unit.required_files[${index}]` }));
   for (const { path, sha256, bytes } of await hashFilesCached(workspace, wanted)) {
-    requiredFiles.push({ path, sha256, bytes });
-    sources.set(`file:${path}`, { source_id: `file:${path}`, source_hash: sha256 });
+    requiredFiles.push({ bytes, path, sha256 });
+    sources.set(`file:${path}`, { source_hash: sha256, source_id: `file:${path}` });
   }
 
   const built = await buildPayload(workspace, unit, {
@@ -179,6 +181,38 @@ async function buildAtLimit(
     builder: builderInfo(),
   };
   // Parse what we built: a builder bug must surface here, not as an unverifiable pack later.
+  return selfCheck(pack);
+}
+
+/**
+ * The schema check of a built pack, with its two long lists checked in bulk when every path in them
+ * is plain (see `plainPackListsValid`); the entries are then rebuilt with the full schema's key order,
+ * so the result equals `parseOrThrow(WorkUnitContextPack, pack)`'s. Anything else: the full schema.
+ */
+const REQUIRED_FILE_KEYS = ['bytes', 'path', 'sha256'] as const;
+const SOURCE_KEYS = ['source_hash', 'source_id'] as const;
+
+function selfCheck(pack: WorkUnitContextPack): WorkUnitContextPack {
+  if (plainPackListsValid(pack.required_files, pack.sources, isPlainPath)) {
+    const fast = WorkUnitContextPackPlainLists.safeParse(pack);
+    if (fast.success) {
+      // Entries already in the schema's key order are what the full parse would give: used as they are.
+      const inOrder = (o: object, keys: readonly string[]): boolean => {
+        let i = 0;
+        for (const key in o) if (key !== keys[i++]) return false;
+        return i === keys.length;
+      };
+      return {
+        ...fast.data,
+        required_files: pack.required_files.every((f) => inOrder(f, REQUIRED_FILE_KEYS))
+          ? pack.required_files
+          : pack.required_files.map(({ bytes, path, sha256 }) => ({ bytes, path, sha256 })),
+        sources: pack.sources.every((s) => inOrder(s, SOURCE_KEYS))
+          ? pack.sources
+          : pack.sources.map(({ source_hash, source_id }) => ({ source_hash, source_id })),
+      };
+    }
+  }
   return parseOrThrow(WorkUnitContextPack, pack, 'work-unit pack');
 }
 

@@ -12,8 +12,9 @@ import { Workspace } from '../../../shared/engine/workspace-fs.js';
 import { copyExampleWorkspace, WORK_UNIT } from '../../support/workspace.js';
 
 async function fresh(dir: string) {
-  assemblyMemo.clear();
-  return assemblePacks(await Workspace.open(dir), 'coder', { path: WORK_UNIT });
+  const ws = await Workspace.open(dir);
+  await assemblyMemo.forget(ws); // nothing remembered, in memory or saved: a full assembly
+  return assemblePacks(ws, 'coder', { path: WORK_UNIT });
 }
 
 describe('the assembly memo', () => {

@@ -95,6 +95,37 @@ export async function hashRegularFile(real: string): Promise<{ info: BigIntStats
 }
 
 /**
+ * {@link hashRegularFile} without yields, for the hash pool's main-thread share (pool.ts): the same
+ * open flags, the fstat of the handle before reading, regular files only.
+ */
+export function hashRegularFileSync(real: string): { info: BigIntStats; hex: string; bytes: number } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(real, OPEN_FLAGS);
+  } catch {
+    return undefined;
+  }
+  try {
+    const info = fstatSync(fd, { bigint: true });
+    if (!info.isFile()) return undefined;
+    const hash: Hash = createHash('sha256');
+    let total = 0;
+    for (;;) {
+      const bytesRead = readSync(fd, buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      hash.update(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead));
+      total += bytesRead;
+      if (bytesRead < buffer.length && BigInt(total) === info.size) break;
+    }
+    return { info, hex: hash.digest('hex'), bytes: total };
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
  * The one read buffer. Safe to share: a read and the hash update that consumes it are synchronous
  * together, and yields only happen between chunks.
  */

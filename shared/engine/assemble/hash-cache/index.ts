@@ -62,15 +62,17 @@
  * Node-only. Not for workflow code (I/O).
  */
 import type { BigIntStats } from 'node:fs';
-import { assertWorkspacePath } from '../../../core/paths.js';
+import { assertWorkspacePath, workspacePathProblem } from '../../../core/paths.js';
 import type { Workspace } from '../../workspace-fs.js';
 import { noteFileHash } from '../observations.js';
 import { hashRegularFile, hostPath, plainFileStat, plainParents, yieldToEventLoop } from './file-read.js';
 import { flush, load, record, scheduleFlush } from './persistence.js';
+import { hashMany, POOL_MIN_FILES, type PooledHash } from './pool.js';
 import { currentStamp, trustworthy } from './stamp.js';
-import { keyMatches, keyOf, pace, stateFor, states, YIELD_EVERY_BYTES, YIELD_EVERY_LOOKUPS, type CacheState, type FileHash, type HashCacheStats } from './state.js';
+import { identityOf, keyMatches, keyOf, pace, stateFor, states, YIELD_EVERY_BYTES, YIELD_EVERY_LOOKUPS, type CacheState, type FileHash, type HashCacheStats, type Stamp } from './state.js';
 
 export { HASH_CACHE_DIR, HASH_CACHE_FILE, type HashCacheStats } from './state.js';
+export { setHashThreads } from './pool.js';
 
 /**
  * The file's sha256 and size, exactly as `workspace.hashFile(rel, field)` returns them (or its
@@ -89,22 +91,86 @@ export async function hashFilesCached(
   files: readonly { readonly path: string; readonly field: string }[],
 ): Promise<(FileHash & { path: string })[]> {
   const plainDirs = new Set<string>();
-  const out: (FileHash & { path: string })[] = [];
   const state = stateFor(workspace);
   state.loaded ??= load(state);
   await state.loaded;
-  for (const file of files) {
-    // The common case, an unchanged file, is answered synchronously: no promise per file.
-    const hit = cachedHit(workspace, state, file.path, file.field, plainDirs);
-    if (hit) {
+  // Pass 1, synchronous: unchanged files are answered from the cache; plain regular files to hash go
+  // to the pool; anything else (a symlink on the way, a missing file) to `lookup`, which delegates.
+  // A path breaking the rules stops the pass: files after it are never looked at, as in a loop.
+  const hits: (FileHash | undefined)[] = new Array(files.length);
+  const pooled: number[] = [];
+  let end = files.length;
+  for (let i = 0; i < files.length; i += 1) {
+    const file = files[i] as { readonly path: string; readonly field: string };
+    if (workspacePathProblem(file.path) !== undefined) {
+      end = i;
+      break;
+    }
+    const entry = state.entries.get(file.path);
+    if (entry !== undefined) {
+      const info = plainFileStat(workspace.root, file.path, plainDirs);
+      if (info === undefined) continue;
+      if (keyMatches(entry, info)) {
+        hits[i] = { sha256: `sha256:${entry.hex}`, bytes: Number(info.size) };
+        continue;
+      }
+    } else if (!plainParents(workspace.root, file.path, plainDirs)) {
+      continue;
+    }
+    pooled.push(i);
+  }
+  // Pass 2: hash the changed and unseen files on every core (pool.ts), after taking the stamp (the
+  // same-tick rule: it must be older than every open). Few files are not worth it: `lookup` does them.
+  let reads: (PooledHash | undefined)[] = [];
+  let stamp: Stamp | undefined;
+  if (pooled.length >= POOL_MIN_FILES) {
+    stamp = await currentStamp(state, undefined);
+    reads = await hashMany(pooled.map((i) => hostPath(workspace.root, (files[i] as { path: string }).path)));
+  }
+  // Pass 3, in list order: results, cache entries and memo notes exactly as a loop of lookups gives,
+  // and the first failing file's error (from `lookup`, so from `Workspace.hashFile`).
+  const out: (FileHash & { path: string })[] = [];
+  const readAt = new Map<number, PooledHash | undefined>();
+  if (reads.length > 0) pooled.forEach((index, k) => readAt.set(index, reads[k]));
+  for (let i = 0; i < end; i += 1) {
+    const file = files[i] as { readonly path: string; readonly field: string };
+    const hit = hits[i];
+    if (hit !== undefined) {
+      state.stats.hits += 1;
       noteFileHash(workspace, file.path, hit.sha256);
-      out.push({ path: file.path, ...hit });
+      out.push({ path: file.path, sha256: hit.sha256, bytes: hit.bytes });
+      if (++pace.lookups >= YIELD_EVERY_LOOKUPS) await yieldToEventLoop();
+      continue;
+    }
+    const read = readAt.get(i);
+    // A file changed too close to the stamp goes to `lookup`, which retakes the stamp and reads again.
+    if (read !== undefined && (stamp === undefined || trustworthy(read.info, stamp))) {
+      out.push(storeRead(state, file.path, read, stamp));
+      noteFileHash(workspace, file.path, `sha256:${read.hex}`);
       if (++pace.lookups >= YIELD_EVERY_LOOKUPS) await yieldToEventLoop();
       continue;
     }
     out.push({ path: file.path, ...(await lookup(workspace, file.path, file.field, plainDirs)) });
   }
+  if (end < files.length) {
+    const bad = files[end] as { readonly path: string; readonly field: string };
+    assertWorkspacePath(bad.path, bad.field); // throws: the same error a loop would have thrown here
+  }
   return out;
+}
+
+/** Counts and (when it may be stored: a stamp, the whole file, the same-tick rule) records a read. */
+function storeRead(state: CacheState, rel: string, read: PooledHash, stamp: Stamp | undefined): FileHash & { path: string } {
+  state.stats.misses += 1;
+  const complete = BigInt(read.bytes) === read.info.size;
+  if (stamp && complete && trustworthy(read.info, stamp)) {
+    const { dev, ino, size, mtimeNs, ctimeNs } = read.info;
+    record(state, rel, { key: keyOf(read.info), hex: read.hex, parsed: [dev, ino, size, mtimeNs, ctimeNs] });
+  } else {
+    if (stamp && complete) state.stats.racy += 1;
+    if (state.entries.delete(rel)) scheduleFlush(state);
+  }
+  return { path: rel, sha256: `sha256:${read.hex}`, bytes: read.bytes };
 }
 
 /**
@@ -135,15 +201,17 @@ export async function hashesUnchanged(workspace: Workspace, expected: ReadonlyMa
   return true;
 }
 
-/** The cached hash of `rel` when its stat key still matches; undefined otherwise (nothing counted). */
-function cachedHit(workspace: Workspace, state: CacheState, rel: string, field: string, plainDirs: Set<string>): FileHash | undefined {
-  assertWorkspacePath(rel, field);
-  const entry = state.entries.get(rel);
-  if (!entry) return undefined;
-  const info = plainFileStat(workspace.root, rel, plainDirs);
-  if (!info || !keyMatches(entry, info)) return undefined;
-  state.stats.hits += 1;
-  return { sha256: `sha256:${entry.hex}`, bytes: Number(info.size) };
+/**
+ * The stat key `(dev, ino, size, mtimeNs, ctimeNs)` under which `rel` is cached with hash `sha256`, or
+ * undefined when it is not cached with that hash (never stored, racy, or changed since). An `lstat`
+ * equal to this key later means the file still has those bytes, on the same grounds as a cache hit:
+ * the assembly memo (memo-checks.ts) keys its saved checks on it.
+ */
+export function cachedIdentity(workspace: Workspace, rel: string, sha256: string): readonly bigint[] | undefined {
+  const entry = states.get(workspace.root)?.entries.get(rel);
+  if (!entry || sha256.length !== HASH_LENGTH || !sha256.endsWith(entry.hex)) return undefined;
+  const key = identityOf(entry);
+  return key.length === 5 ? key : undefined;
 }
 
 /** Writes unsaved entries now (e.g. before a short-lived process exits, or a workspace is deleted). */

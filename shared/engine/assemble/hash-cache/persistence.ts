@@ -17,8 +17,12 @@ export function record(state: CacheState, rel: string, entry: Entry): void {
 export function scheduleFlush(state: CacheState): void {
   state.dirty = true;
   if (!state.writable) return;
-  // Debounced: a cold assembly of 10,000 files writes the file once, after its last new entry.
-  if (state.timer) clearTimeout(state.timer);
+  // Debounced: a cold assembly of 10,000 files writes the file once, after its last new entry
+  // (refresh() moves the one timer along: no new timer per entry).
+  if (state.timer) {
+    state.timer.refresh();
+    return;
+  }
   state.timer = setTimeout(() => {
     state.timer = undefined;
     void flush(state);
@@ -65,14 +69,31 @@ export async function load(state: CacheState): Promise<void> {
   }
 }
 
+// A plain path needs no JSON escaping (letters, digits, `._-/` only), nor does a key or a hex hash.
+const NO_ESCAPE = /^[A-Za-z0-9._/-]*$/;
+
+/**
+ * The cache file's text: the {@link SavedCache} JSON, written piece by piece rather than through an
+ * object of 10,000 keys (which costs more to build and to stringify than the text itself).
+ */
+function serialize(entries: ReadonlyMap<string, Entry>): string {
+  const parts: string[] = ['{"version":1,"entries":{'];
+  let first = true;
+  for (const [rel, entry] of entries) {
+    const name = NO_ESCAPE.test(rel) ? `"${rel}"` : JSON.stringify(rel);
+    parts.push(`${first ? '' : ','}${name}:["${entry.key}","${entry.hex}"]`);
+    first = false;
+  }
+  parts.push('}}');
+  return parts.join('');
+}
+
 export async function flush(state: CacheState): Promise<void> {
   // One writer at a time per process; a flush asked for meanwhile runs after it.
   while (state.flushing) await state.flushing;
   if (!state.dirty || !state.writable) return;
   state.dirty = false;
-  const entries: Record<string, readonly [string, string]> = {};
-  for (const [rel, entry] of state.entries) entries[rel] = [entry.key, entry.hex];
-  const body = JSON.stringify({ version: 1, entries } satisfies SavedCache);
+  const body = serialize(state.entries);
   const temp = `${state.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   state.flushing = (async () => {
     try {

@@ -2,15 +2,14 @@
  * The same-tick rule (see "Same-tick edits" in index.ts): a stamp on the file system's own clock,
  * taken before a file is opened, and the test an entry must pass to be stored.
  */
-import type { BigIntStats } from 'node:fs';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FINE_GRANULARITY_NS, NS_PER_SECOND, STAMP_REUSE_MS, WHOLE_SECOND_GRANULARITY_NS, type CacheState, type Stamp } from './state.js';
+import { FINE_GRANULARITY_NS, NS_PER_SECOND, STAMP_REUSE_MS, WHOLE_SECOND_GRANULARITY_NS, type CacheState, type Stamp, type StatKey } from './state.js';
 
 const STAMP_FILE = 'stamp';
 
 /** The same-tick rule: store only a file whose last change is older than the stamp by more than g. */
-export function trustworthy(info: BigIntStats, stamp: Stamp): boolean {
+export function trustworthy(info: StatKey, stamp: Stamp): boolean {
   const changed = info.mtimeNs > info.ctimeNs ? info.mtimeNs : info.ctimeNs;
   return changed + stamp.granularityNs < stamp.ns;
 }
@@ -21,7 +20,7 @@ export function trustworthy(info: BigIntStats, stamp: Stamp): boolean {
  * folder cannot be written. A recent stamp is reused, unless `info` (the file's `lstat`) shows a
  * change too close to it to be stored while a newer stamp would allow it.
  */
-export async function currentStamp(state: CacheState, info: BigIntStats | undefined): Promise<Stamp | undefined> {
+export async function currentStamp(state: CacheState, info: StatKey | undefined): Promise<Stamp | undefined> {
   if (!state.writable) return undefined;
   const stamp = state.stamp;
   if (stamp) {

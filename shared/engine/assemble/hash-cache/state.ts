@@ -26,6 +26,9 @@ export const NS_PER_SECOND = 1_000_000_000n;
 export const WHOLE_SECOND_GRANULARITY_NS = 2n * NS_PER_SECOND;
 export const FINE_GRANULARITY_NS = 10_000_000n;
 
+/** The stat fields a cache key is made of (a BigIntStats has them; so does a hash worker's answer). */
+export type StatKey = Pick<BigIntStats, 'dev' | 'ino' | 'size' | 'mtimeNs' | 'ctimeNs'>;
+
 export interface Entry {
   /** `dev:ino:size:mtimeNs:ctimeNs`, decimal. */
   readonly key: string;
@@ -36,9 +39,14 @@ export interface Entry {
 }
 
 /** Whether `info` is the stat `entry` was recorded for (same as `entry.key === keyOf(info)`). */
-export function keyMatches(entry: Entry, info: BigIntStats): boolean {
-  const k = (entry.parsed ??= parseKey(entry.key));
+export function keyMatches(entry: Entry, info: StatKey): boolean {
+  const k = identityOf(entry);
   return k.length === 5 && k[2] === info.size && k[3] === info.mtimeNs && k[4] === info.ctimeNs && k[1] === info.ino && k[0] === info.dev;
+}
+
+/** The entry's key as `[dev, ino, size, mtimeNs, ctimeNs]` (empty when malformed). */
+export function identityOf(entry: Entry): readonly bigint[] {
+  return (entry.parsed ??= parseKey(entry.key));
 }
 
 function parseKey(key: string): readonly bigint[] {
@@ -49,7 +57,7 @@ function parseKey(key: string): readonly bigint[] {
   }
 }
 
-export function keyOf(info: BigIntStats): string {
+export function keyOf(info: StatKey): string {
   return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
 }
 

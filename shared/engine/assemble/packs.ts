@@ -1,0 +1,117 @@
+/**
+ * Assembling both packs of a role and a work unit, through the assembly memo. Its own module, apart
+ * from the builders: a reuse (nothing changed since the last assembly, in this process or a saved
+ * one) loads only this, the memo and the workspace; the builders, with the schemas, YAML parser,
+ * redactor and tokenizer they need, are imported on the first full assembly.
+ */
+import { canonicalBytes } from '../../core/canonical.js';
+import type { RoleContextPack } from '../../core/schema/role-pack.js';
+import type { WorkUnitContextPack } from '../../core/schema/work-unit-pack.js';
+import { sha256, type Sha256 } from '../hash.js';
+import type { PackStore, StoreRef } from '../store/types.js';
+import type { Workspace } from '../workspace-fs.js';
+import type { WorkUnitRef } from './inputs.js';
+import { AssemblyMemo } from './memo.js';
+import type { MemoCodec } from './memo-disk.js';
+import type { WorkUnitPackOptions } from './work-unit-pack.js';
+
+/** A pack with the exact bytes its hash is computed over. */
+export interface SealedPack<T> {
+  readonly pack: T;
+  readonly bytes: Uint8Array;
+  readonly hash: Sha256;
+}
+
+/** Seals a pack: its canonical bytes (RFC 8785) and their `sha256:` hash. */
+export function seal<T>(pack: T): SealedPack<T> {
+  const bytes = canonicalBytes(pack);
+  return { pack, bytes, hash: sha256(bytes) };
+}
+
+/** Both packs of one assembly, each sealed (canonical bytes and their `sha256:` hash). */
+export interface AssembledPacks {
+  readonly role: SealedPack<RoleContextPack>;
+  readonly workUnit: SealedPack<WorkUnitContextPack>;
+}
+
+/**
+ * A sealed pack from saved bytes whose hashes were checked: `bytes` are its canonical bytes, `json`
+ * the pack object as `JSON.stringify` wrote it. The object is parsed from `json`, not from the
+ * canonical bytes, because key order matters downstream (render.ts writes the data block with
+ * JSON.stringify): this gives the object exactly as a full assembly built it. Parsed on first use (a
+ * swap that only compares hashes never needs it).
+ */
+function fromSaved<T>(bytes: Uint8Array, hash: string, json: Uint8Array): SealedPack<T> {
+  let pack: T | undefined;
+  return {
+    get pack(): T {
+      pack ??= JSON.parse(Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString('utf8')) as T;
+      return pack;
+    },
+    bytes,
+    hash: hash as Sha256,
+  };
+}
+
+function objectSection(pack: unknown): { bytes: Uint8Array; hash: string } {
+  const bytes = Buffer.from(JSON.stringify(pack), 'utf8');
+  return { bytes, hash: sha256(bytes) };
+}
+
+const PACKS_CODEC: MemoCodec<AssembledPacks> = {
+  encode: (packs) => [
+    { bytes: packs.role.bytes, hash: packs.role.hash },
+    objectSection(packs.role.pack),
+    { bytes: packs.workUnit.bytes, hash: packs.workUnit.hash },
+    objectSection(packs.workUnit.pack),
+  ],
+  decode: ([role, roleJson, workUnit, workUnitJson]) => {
+    if (!role || !roleJson || !workUnit || !workUnitJson) throw new Error('four sections expected');
+    return { role: fromSaved(role.bytes, role.hash, roleJson.bytes), workUnit: fromSaved(workUnit.bytes, workUnit.hash, workUnitJson.bytes) };
+  },
+};
+
+/** Packs assembled in this process (or saved by an earlier one), reused while every input they were built from is unchanged. */
+export const assemblyMemo = new AssemblyMemo<AssembledPacks>((packs) => packs.role.bytes.length + packs.workUnit.bytes.length, PACKS_CODEC);
+
+/**
+ * Assembles both packs. When the same role and work unit were assembled with the same options before
+ * (in this process, or by one whose memo is saved in the workspace's `.ctxpack/cache`) and none of
+ * the files, existence checks or globs that assembly read has changed, the same packs are returned
+ * without rebuilding (see memo.ts); the bytes are identical either way.
+ */
+export async function assemblePacks(
+  workspace: Workspace,
+  roleId: string,
+  workUnit: WorkUnitRef,
+  options: WorkUnitPackOptions = {},
+): Promise<AssembledPacks> {
+  const build = async (view: Workspace): Promise<AssembledPacks> => {
+    const [{ buildRolePack }, { buildWorkUnitPack }] = await Promise.all([import('./role-pack.js'), import('./work-unit-pack.js')]);
+    const role = seal(await buildRolePack(view, roleId));
+    const unit = seal(await buildWorkUnitPack(view, workUnit, role.pack, role.hash, options));
+    return { role, workUnit: unit };
+  };
+  // An in-memory work unit is not a file the memo can watch (and may not even be JSON): always build.
+  if ('object' in workUnit) return build(workspace);
+  return assemblyMemo.get(workspace, { roleId, workUnit: workUnit.path, contextWindow: options.contextWindow ?? null, requestFit: options.requestFit ?? null }, build);
+}
+
+/** Assembled packs after storing, with their store refs. */
+export interface StoredPacks extends AssembledPacks {
+  readonly storeRefs: { readonly role: StoreRef; readonly workUnit: StoreRef };
+}
+
+/** Assembles and stores both packs. The role pack is stored first, so a work-unit pack never names a missing role pack. */
+export async function assembleAndStore(
+  workspace: Workspace,
+  roleId: string,
+  workUnit: WorkUnitRef,
+  store: PackStore,
+  options: WorkUnitPackOptions = {},
+): Promise<StoredPacks> {
+  const packs = await assemblePacks(workspace, roleId, workUnit, options);
+  const role = await store.put(packs.role.bytes);
+  const unit = await store.put(packs.workUnit.bytes);
+  return { ...packs, storeRefs: { role: role.ref, workUnit: unit.ref } };
+}
