@@ -10,7 +10,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@t
 import { startDevServer, type DevServer } from '../../cli/temporal/dev-server.js';
 import { WORKFLOW_PRELOAD_MODULES } from '../../workers/workflows-entry.js';
 import type { BenchContext } from '../targets/types.js';
-import { EXAMPLE_WORKSPACE } from './scaled-workspace.js';
+import { copyExampleWorkspace } from './scaled-workspace.js';
 
 export interface BenchTemporal {
   readonly server: DevServer;
@@ -45,7 +45,7 @@ export async function benchTemporal(ctx: BenchContext): Promise<BenchTemporal> {
 /** A fresh copy of the example workspace with `script` as its scripted answers. */
 export async function exampleCopy(ctx: BenchContext, label: string, script?: string): Promise<string> {
   const dir = path.join(await mkdtemp(path.join(ctx.scratch, `${label}-`)), 'ws');
-  await cp(EXAMPLE_WORKSPACE, dir, { recursive: true });
+  await copyExampleWorkspace(dir);
   if (script !== undefined) await writeFile(path.join(dir, '.ctxpack/scripts/demo.yaml'), script);
   return dir;
 }

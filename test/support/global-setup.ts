@@ -4,7 +4,7 @@
  * server address and the bundle path through `inject()`. The server stops at the end even when tests
  * fail, because vitest always runs the returned teardown.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // folder, removed at the end: test workers and their children inherit TMPDIR, so os.tmpdir() in
   // any of them points here, and nothing is left behind in the system temp dir.
   const runTmp = await mkdtemp(path.join(tmpdir(), 'ctxpack-run-'));
+  // Tests that read the example workspace in place leave its hash cache and assembly memo behind;
+  // removed at the end unless the checkout had them before the run.
+  const exampleCache = fileURLToPath(new URL('../../examples/workspace/.ctxpack/cache', import.meta.url));
+  const exampleCacheExisted = await stat(exampleCache).then(() => true, () => false);
   const previousTmp = process.env['TMPDIR'];
   process.env['TMPDIR'] = runTmp;
   const dir = await mkdtemp(path.join(runTmp, 'ctxpack-test-'));
@@ -58,6 +62,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     // Some tests make files read-only or mount on them; chmod is not needed for root, and a
     // leftover mount point is unmounted by its test's own afterAll before this runs.
     await rm(runTmp, { recursive: true, force: true, maxRetries: 5 });
+    if (!exampleCacheExisted) await rm(exampleCache, { recursive: true, force: true });
   };
 }
 

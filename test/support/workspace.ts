@@ -7,13 +7,15 @@ import { fileURLToPath } from 'node:url';
 export const EXAMPLE_WORKSPACE = fileURLToPath(new URL('../../examples/workspace/', import.meta.url));
 export const WORK_UNIT = '.ctxpack/work-units/wp-7.yaml';
 
-/** Copies the example workspace (without any store) into a new temp directory and returns its path. */
+/** Copies the example workspace (without any store or cache) into a new temp directory and returns its path. */
 export async function copyExampleWorkspace(label = 'ws'): Promise<string> {
   const parent = await mkdtemp(path.join(tmpdir(), `ctxpack-${label}-`));
   const target = path.join(parent, 'workspace');
+  // Without the store and caches tests that read the example in place leave there: a copy starts
+  // as a fresh checkout does.
   await cp(EXAMPLE_WORKSPACE, target, {
     recursive: true,
-    filter: (source) => !source.includes(`${path.sep}.ctxpack${path.sep}store`),
+    filter: (source) => !/[\\/]\.ctxpack[\\/](store|cache)([\\/]|$)/.test(source),
   });
   return target;
 }
