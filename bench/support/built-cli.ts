@@ -1,7 +1,7 @@
 /**
  * The package's compiled bin, `dist/cli/main.js`, built from the sources once per run (tsc, ~15 s): a
- * stale build would measure code that is not the checkout's. Shares its key with the scale target's
- * own build, so a full run builds once.
+ * stale build would measure code that is not the checkout's. The assembly and scale targets share
+ * it, so a full run builds once.
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';

@@ -14,8 +14,7 @@
  * holds its first model call at a gate, takes 5 swaps (Updates, concurrent across jobs, one after the
  * other within a job), then the gate opens and every job runs to the end.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -25,15 +24,13 @@ import type { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../../cli/temporal/dev-server.js';
 import { governedJob, packState, requestModelSwap } from '../../workflows/governed-job.js';
+import { builtCli, CLI } from '../support/built-cli.js';
 import { growthChart } from '../support/chart.js';
 import { percentile, round } from '../support/stats.js';
 import { benchTemporal, exampleCopy, GATED_SCRIPT } from '../support/temporal.js';
 import { bareJob, bareStep, bareSwap, type BareShape, type BareStep } from '../workflows/bare.js';
 import type { BenchContext, BenchResult, BenchTarget } from './types.js';
 
-/** The command a user of the package runs: the compiled bin (built once per bench run, see {@link builtCli}). */
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BARE_WORKER = fileURLToPath(new URL('../probes/bare-worker.mjs', import.meta.url));
 const CHART = fileURLToPath(new URL('../results/growth.svg', import.meta.url));
 const WORK_UNIT = '.ctxpack/work-units/wp-7.yaml';
@@ -261,20 +258,6 @@ async function recordShape(ctx: BenchContext, oursBundle: string): Promise<BareS
     await worker.stop();
     await server.stop();
   }
-}
-
-/**
- * Builds dist/ from the sources now (tsc, ~15 s): the published `ctxpack` bin is dist/cli/main.js,
- * and a stale build would measure code that is not the checkout's.
- */
-function builtCli(ctx: BenchContext): Promise<string> {
-  return ctx.shared('built-cli', async () => {
-    ctx.log('scale: building dist/ (the package\'s compiled bin)');
-    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-    const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: REPO, encoding: 'utf8' });
-    if (build.status !== 0) throw new Error(`the build failed: ${build.stdout}${build.stderr}`);
-    return CLI;
-  });
 }
 
 /** N values: the issue's four, fewer with --quick, or BENCH_SCALE_SIZES=10,100 to look at a few by hand. */
