@@ -12,10 +12,10 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { PortInUse, TemporalUnreachable } from '../../shared/core/errors.js';
 import { searchAttributeFlags } from '../../shared/core/search-attributes.js';
-import { freePort, startOnFreshPorts } from '../tools/free-port.js';
+import { freePort, freePorts, startOnFreshPorts } from '../tools/free-port.js';
 import { resolveTemporalCli, type TemporalCli } from './cli-resolver.js';
 
-export { freePort };
+export { freePort, freePorts };
 
 export interface DevServerOptions {
   /** SQLite file to persist to; omitted means in-memory (history is lost when the server stops). */
@@ -76,8 +76,9 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
   const cli = options.cli ?? (await resolveTemporalCli(options.log ? { log: options.log } : {}));
   const namespace = options.namespace ?? 'default';
   const ui = options.ui ?? true;
-  const port = options.port ?? (await freePort());
-  const uiPort = ui ? (options.uiPort ?? (await freePort())) : undefined;
+  const [freeA, freeB] = await freePorts(2);
+  const port = options.port ?? (freeA as number);
+  const uiPort = ui ? (options.uiPort ?? (freeB as number)) : undefined;
   const address = `127.0.0.1:${port}`;
   const args = [
     'server', 'start-dev',

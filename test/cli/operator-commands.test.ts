@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { freePort } from '../../cli/temporal/dev-server.js';
+import { freePort, freePorts } from '../../cli/temporal/dev-server.js';
 import { GATED_PASSING_SCRIPT, openGate, runWorker, setupJob, waitForState, writeScript } from '../support/governed.js';
 import { runCtxpack } from '../support/cli.js';
 import { testTemporal } from '../support/temporal.js';
@@ -114,7 +114,7 @@ describe('npm start (ctxpack dev)', () => {
   it('runs the dev server, worker and the demo jobs: a rebuild, a reuse, an escalation, the multi-role job with the validator, the summaries and the UI links', async () => {
     const cwd = await mkdtemp(path.join(tmpdir(), 'ctxpack-start-'));
     const result = await runCtxpack(
-      ['dev', '--exit-after-demo', '--port', String(await freePort()), '--ui-port', String(await freePort())],
+      ['dev', '--exit-after-demo', ...(await freePorts(2)).flatMap((port, i) => [i === 0 ? '--port' : '--ui-port', String(port)])],
       { cwd, env: { TEMPORAL_CLI_PATH: inject('temporalCliPath'), TEMPORAL_ADDRESS: '' }, timeoutMs: 120_000 },
     );
     expect(result.code, result.stderr).toBe(0);

@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CTXPACK_SEARCH_ATTRIBUTES } from '../../shared/core/search-attributes.js';
-import { freePort } from '../../cli/tools/free-port.js';
+import { freePort, freePorts } from '../../cli/tools/free-port.js';
 import { resolveTemporalCli } from '../../cli/temporal/cli-resolver.js';
 import { PUBLIC_NAMES, WORKFLOW_NAMES } from './public-names.js';
 
@@ -215,7 +215,7 @@ describe('`npx ctxpack doctor` from the installed package', () => {
 describe('`npx ctxpack dev` from the installed package', () => {
   it('bundles the compiled workflows, runs the demo on the packaged example workspace and exits', async () => {
     const cli = await resolveTemporalCli();
-    const { stdout, stderr } = await sh('npx', ['--no-install', 'ctxpack', 'dev', '--exit-after-demo', '--port', String(await freePort()), '--ui-port', String(await freePort())], {
+    const { stdout, stderr } = await sh('npx', ['--no-install', 'ctxpack', 'dev', '--exit-after-demo', ...(await freePorts(2)).flatMap((port, i) => [i === 0 ? '--port' : '--ui-port', String(port)])], {
       cwd: project('1.24.0'),
       env: { TEMPORAL_CLI_PATH: cli.path, TEMPORAL_ADDRESS: '', NO_COLOR: '1' },
       timeout: 240_000,

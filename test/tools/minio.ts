@@ -20,7 +20,7 @@ import { promisify } from 'node:util';
 import { defaultToolsDir, isExecutable } from '../../cli/temporal/cli-resolver.js';
 import { withInstallLock } from '../../cli/tools/install-lock.js';
 import { lastLines, serveProcess } from '../../cli/tools/served-process.js';
-import { freePort, startOnFreshPorts } from '../../cli/tools/free-port.js';
+import { freePort, freePorts, startOnFreshPorts } from '../../cli/tools/free-port.js';
 
 export { freePort };
 
@@ -269,7 +269,8 @@ export async function startMinio(options: StartMinioOptions): Promise<RunningMin
 class PortTaken extends Error {}
 
 async function startOnce(binary: MinioBinary, options: StartMinioOptions): Promise<RunningMinio> {
-  const [port, consolePort] = [options.port ?? (await freePort()), await freePort()];
+  const [freeA, freeB] = (await freePorts(2)) as [number, number];
+  const [port, consolePort] = [options.port ?? freeA, freeB];
   const accessKey = options.credentials?.accessKey ?? 'ctxpack-test';
   const secretKey = options.credentials?.secretKey ?? `test-${randomBytes(12).toString('hex')}`;
   // MinIO keeps TLS material under ~/.minio by default; a temp dir keeps the user's home untouched.
