@@ -59,12 +59,14 @@ export function plainParents(root: string, rel: string, plainDirs: Set<string> |
   }
 }
 
+type HashedFile = { info: BigIntStats; hex: string; bytes: number };
+
 /**
- * Reads and hashes the regular file at symlink-free host path `real`, keyed by the fstat of the open
- * handle taken before reading (the key must describe what was read, not what is there later).
- * Undefined when it cannot be opened or read, or is not a regular file: the caller delegates.
+ * The read loop of both forms below: opens `real` (OPEN_FLAGS), keys it by the fstat of the handle
+ * taken before reading, and yields the size of each chunk that is not the last, so the async form
+ * can pause there. Returns undefined when the file cannot be opened or read, or is not regular.
  */
-export async function hashRegularFile(real: string): Promise<{ info: BigIntStats; hex: string; bytes: number } | undefined> {
+function* hashSteps(real: string): Generator<number, HashedFile | undefined> {
   let fd: number;
   try {
     fd = openSync(real, OPEN_FLAGS);
@@ -81,10 +83,9 @@ export async function hashRegularFile(real: string): Promise<{ info: BigIntStats
       if (bytesRead === 0) break;
       hash.update(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead));
       total += bytesRead;
-      pace.bytes += bytesRead;
       // A short read that reaches the stat size is the end of a regular file: skip the empty read.
       if (bytesRead < buffer.length && BigInt(total) === info.size) break;
-      if (pace.bytes >= YIELD_EVERY_BYTES) await yieldToEventLoop();
+      yield bytesRead;
     }
     return { info, hex: hash.digest('hex'), bytes: total };
   } catch {
@@ -95,33 +96,29 @@ export async function hashRegularFile(real: string): Promise<{ info: BigIntStats
 }
 
 /**
+ * Reads and hashes the regular file at symlink-free host path `real`, keyed by the fstat of the open
+ * handle taken before reading (the key must describe what was read, not what is there later).
+ * Undefined when it cannot be opened or read, or is not a regular file: the caller delegates.
+ */
+export async function hashRegularFile(real: string): Promise<HashedFile | undefined> {
+  const steps = hashSteps(real);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    pace.bytes += step.value;
+    if (pace.bytes >= YIELD_EVERY_BYTES) await yieldToEventLoop();
+  }
+}
+
+/**
  * {@link hashRegularFile} without yields, for the hash pool's main-thread share (pool.ts): the same
  * open flags, the fstat of the handle before reading, regular files only.
  */
-export function hashRegularFileSync(real: string): { info: BigIntStats; hex: string; bytes: number } | undefined {
-  let fd: number;
-  try {
-    fd = openSync(real, OPEN_FLAGS);
-  } catch {
-    return undefined;
-  }
-  try {
-    const info = fstatSync(fd, { bigint: true });
-    if (!info.isFile()) return undefined;
-    const hash: Hash = createHash('sha256');
-    let total = 0;
-    for (;;) {
-      const bytesRead = readSync(fd, buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      hash.update(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead));
-      total += bytesRead;
-      if (bytesRead < buffer.length && BigInt(total) === info.size) break;
-    }
-    return { info, hex: hash.digest('hex'), bytes: total };
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
+export function hashRegularFileSync(real: string): HashedFile | undefined {
+  const steps = hashSteps(real);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
   }
 }
 
