@@ -146,23 +146,25 @@ async function waitAll<T>(items: readonly T[], ready: (item: T) => Promise<boole
   }
 }
 
-interface PointPlan {
+export interface PointPlan {
   readonly kind: 'ours' | 'bare';
   readonly jobs: number;
   readonly ctx: BenchContext;
   readonly bundles: { readonly ours: string; readonly bare: string };
   readonly shape: BareShape;
+  /** NODE_OPTIONS for the worker process (probes only: the bench rows run both workers as they ship). */
+  readonly nodeOptions?: string;
 }
 
 /** Runs one point on its own dev server and worker process. */
-async function runPoint(plan: PointPlan): Promise<ScalePoint> {
+export async function runPoint(plan: PointPlan): Promise<ScalePoint> {
   const { kind, jobs, ctx } = plan;
   const server = await startDevServer({ ui: false });
   const dir = await exampleCopy(ctx, `scale-${kind}-${jobs}`, HELD);
   const gate = path.join(dir, '.gate/go');
   const taskQueue = `bench-scale-${kind}-${jobs}`;
   const slots = String(jobs + 50); // a held call per job, plus room for the swaps and bindings
-  const env = { TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: server.namespace };
+  const env = { TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: server.namespace, ...(plan.nodeOptions ? { NODE_OPTIONS: plan.nodeOptions } : {}) };
   const worker =
     kind === 'ours'
       ? await startWorker([CLI, 'worker', '--task-queue', taskQueue, '--workspace', `demo=${dir}`, '--workflow-bundle', plan.bundles.ours, '--identity', 'bench-worker', '--max-concurrent-activities', slots], 'ctxpack worker ready', env)
@@ -260,6 +262,18 @@ async function recordShape(ctx: BenchContext, oursBundle: string): Promise<BareS
   }
 }
 
+/** The built bin, both workflow bundles and the governed job's shape: what every point needs. */
+export async function prepareScale(ctx: BenchContext): Promise<{ bundles: PointPlan['bundles']; shape: BareShape }> {
+  await builtCli(ctx);
+  const t = await benchTemporal(ctx); // the bundle of our workflows; its server is not used here
+  await t.server.stop();
+  const bareBundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../workflows/bare.ts', import.meta.url)), logger: new DefaultLogger('ERROR') });
+  const bundles = { ours: t.bundlePath, bare: path.join(ctx.scratch, 'bare-workflows.js') };
+  await writeFile(bundles.bare, bareBundle.code);
+  ctx.log("scale: recording the governed job's shape");
+  return { bundles, shape: await recordShape(ctx, bundles.ours) };
+}
+
 /** N values: the issue's four, fewer with --quick, or BENCH_SCALE_SIZES=10,100 to look at a few by hand. */
 function sizesFor(ctx: BenchContext): number[] {
   const custom = process.env['BENCH_SCALE_SIZES']?.split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
@@ -272,14 +286,7 @@ export const scale: BenchTarget = {
   title: 'Worker memory, swaps under load and growth curves against a bare Temporal worker',
   results: ['worker-rss-ratio', 'swap-under-load', 'growth-curves'],
   async run(ctx) {
-    await builtCli(ctx);
-    const t = await benchTemporal(ctx); // the bundle of our workflows; its server is not used here
-    await t.server.stop();
-    const bareBundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../workflows/bare.ts', import.meta.url)), logger: new DefaultLogger('ERROR') });
-    const bundles = { ours: t.bundlePath, bare: path.join(ctx.scratch, 'bare-workflows.js') };
-    await writeFile(bundles.bare, bareBundle.code);
-    ctx.log('scale: recording the governed job\'s shape');
-    const shape = await recordShape(ctx, bundles.ours);
+    const { bundles, shape } = await prepareScale(ctx);
     const sizes = sizesFor(ctx);
     const points: ScalePoint[] = [];
     for (const jobs of sizes) {

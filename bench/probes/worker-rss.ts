@@ -1,0 +1,38 @@
+/**
+ * Diagnostic probe (not a bench row): one or more points of the scale target (bench/targets/scale.ts)
+ * by hand, each on its own dev server and worker process, printing RSS by phase. PROBE_NODE_OPTIONS
+ * goes to the worker processes as NODE_OPTIONS (to try V8 flags or take heap snapshots there).
+ *
+ *   node --import tsx bench/probes/worker-rss.ts [N] [ours|bare|both]
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { prepareScale, runPoint } from '../targets/scale.js';
+import type { BenchContext } from '../targets/types.js';
+
+const jobs = Number(process.argv[2] ?? 100);
+const which = process.argv[3] ?? 'both';
+const scratch = await mkdtemp(path.join(tmpdir(), 'worker-rss-'));
+const cache = new Map<string, Promise<unknown>>();
+const ctx: BenchContext = {
+  quick: false,
+  repeats: () => 1,
+  wants: () => true,
+  scratch,
+  shared: <T>(key: string, create: () => Promise<T>) => {
+    if (!cache.has(key)) cache.set(key, create());
+    return cache.get(key) as Promise<T>;
+  },
+  log: (m) => console.error(m),
+};
+try {
+  const { bundles, shape } = await prepareScale(ctx);
+  for (const kind of which === 'both' ? (['bare', 'ours'] as const) : [which as 'ours' | 'bare']) {
+    const nodeOptions = process.env['PROBE_NODE_OPTIONS'];
+    const p = await runPoint({ kind, jobs, ctx, bundles, shape, ...(nodeOptions ? { nodeOptions } : {}) });
+    console.log(`${kind} ${jobs}: idle ${p.idle_rss_mb} MB, bound ${p.bound_rss_mb}, swapped ${p.swapped_rss_mb}, peak ${p.peak_rss_mb}, end ${p.end_rss_mb}; swap p50 ${p.swap_p50_ms} p99 ${p.swap_p99_ms}; WFT max ${p.wft_max_ms}`);
+  }
+} finally {
+  await rm(scratch, { recursive: true, force: true });
+}
