@@ -3,7 +3,10 @@
  * by hand, each on its own dev server and worker process, printing RSS by phase. PROBE_NODE_OPTIONS
  * goes to the worker processes as NODE_OPTIONS (to try V8 flags or take heap snapshots there).
  *
- *   node --import tsx bench/probes/worker-rss.ts [N] [ours|bare|both]
+ * One kind per run: in one process, the client of the first point's stopped server keeps retrying
+ * and ends the probe, so run `ours` and `bare` as two commands.
+ *
+ *   node --import tsx bench/probes/worker-rss.ts [N] [ours|bare]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +15,7 @@ import { prepareScale, runPoint } from '../targets/scale.js';
 import type { BenchContext } from '../targets/types.js';
 
 const jobs = Number(process.argv[2] ?? 100);
-const which = process.argv[3] ?? 'both';
+const kind = process.argv[3] === 'bare' ? 'bare' : 'ours';
 const scratch = await mkdtemp(path.join(tmpdir(), 'worker-rss-'));
 const cache = new Map<string, Promise<unknown>>();
 const ctx: BenchContext = {
@@ -28,11 +31,9 @@ const ctx: BenchContext = {
 };
 try {
   const { bundles, shape } = await prepareScale(ctx);
-  for (const kind of which === 'both' ? (['bare', 'ours'] as const) : [which as 'ours' | 'bare']) {
-    const nodeOptions = process.env['PROBE_NODE_OPTIONS'];
-    const p = await runPoint({ kind, jobs, ctx, bundles, shape, ...(nodeOptions ? { nodeOptions } : {}) });
-    console.log(`${kind} ${jobs}: idle ${p.idle_rss_mb} MB, bound ${p.bound_rss_mb}, swapped ${p.swapped_rss_mb}, peak ${p.peak_rss_mb}, end ${p.end_rss_mb}; swap p50 ${p.swap_p50_ms} p99 ${p.swap_p99_ms}; WFT max ${p.wft_max_ms}`);
-  }
+  const nodeOptions = process.env['PROBE_NODE_OPTIONS'];
+  const p = await runPoint({ kind, jobs, ctx, bundles, shape, ...(nodeOptions ? { nodeOptions } : {}) });
+  console.log(`${kind} ${jobs}: idle ${p.idle_rss_mb} MB, bound ${p.bound_rss_mb}, swapped ${p.swapped_rss_mb}, peak ${p.peak_rss_mb}, end ${p.end_rss_mb}; swap p50 ${p.swap_p50_ms} p99 ${p.swap_p99_ms}; WFT max ${p.wft_max_ms}`);
 } finally {
   await rm(scratch, { recursive: true, force: true });
 }
