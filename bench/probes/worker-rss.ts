@@ -1,7 +1,7 @@
 /**
- * Diagnostic probe (not a bench row): one or more points of the scale target (bench/targets/scale.ts)
- * by hand, each on its own dev server and worker process, printing RSS by phase. PROBE_NODE_OPTIONS
- * goes to the worker processes as NODE_OPTIONS (to try V8 flags or take heap snapshots there).
+ * Diagnostic probe (not a bench row): one point of the scale target (bench/targets/scale.ts) by hand,
+ * on its own dev server and worker process, printing RSS by phase. PROBE_NODE_OPTIONS goes to the
+ * worker process as NODE_OPTIONS (to try V8 flags or take heap snapshots there).
  *
  * One kind per run: in one process, the client of the first point's stopped server keeps retrying
  * and ends the probe, so run `ours` and `bare` as two commands.
@@ -15,18 +15,18 @@ import { prepareScale, runPoint } from '../targets/scale.js';
 import type { BenchContext } from '../targets/types.js';
 
 const jobs = Number(process.argv[2] ?? 100);
-const kind = process.argv[3] === 'bare' ? 'bare' : 'ours';
+const kind = process.argv[3] ?? 'ours';
+if (!Number.isInteger(jobs) || jobs < 1 || (kind !== 'ours' && kind !== 'bare')) {
+  console.error(`usage: node --import tsx bench/probes/worker-rss.ts [N, a whole number >= 1] [ours|bare] (got ${JSON.stringify(process.argv.slice(2))})`);
+  process.exit(2);
+}
 const scratch = await mkdtemp(path.join(tmpdir(), 'worker-rss-'));
-const cache = new Map<string, Promise<unknown>>();
 const ctx: BenchContext = {
   quick: false,
   repeats: () => 1,
   wants: () => true,
   scratch,
-  shared: <T>(key: string, create: () => Promise<T>) => {
-    if (!cache.has(key)) cache.set(key, create());
-    return cache.get(key) as Promise<T>;
-  },
+  shared: (_key, create) => create(), // one point per process: nothing is asked for twice
   log: (m) => console.error(m),
 };
 try {
