@@ -18,6 +18,7 @@ import { decodeUtf8, parseStructured } from '../shared/engine/assemble/inputs.js
 import { ContextPackArtifactCorrupt, PackPathRejected } from '../shared/core/errors.js';
 import { canonicalBytes } from '../shared/core/canonical.js';
 import { sha256 } from '../shared/engine/hash.js';
+import { parseCache } from '../shared/engine/parse-cache.js';
 import { loadRolePack, loadWorkUnitPack } from '../shared/engine/pack-io.js';
 import { renderModelView } from '../shared/engine/model-view.js';
 import { estimateMessages } from '../shared/engine/request-fit.js';
@@ -206,7 +207,8 @@ export function createInvokeActivities(resolvers: InvokeResolvers, providerFacto
         let script: ScriptFile | undefined;
         if (entry.api === 'scripted' && entry.script !== undefined) {
           const bytes = await workspace.readBytes(entry.script, `providers.${entry.id}.script`);
-          script = parseOrThrow(ScriptFile, parseStructured(decodeUtf8(bytes, entry.script), entry.script), entry.script);
+          const file = entry.script;
+          script = parseCache.get(`script:${file}`, sha256(bytes), bytes.length, () => parseOrThrow(ScriptFile, parseStructured(decodeUtf8(bytes, file), file), file));
         }
         const snapshot: ProviderSnapshot = {
           kind: 'ProviderSnapshot',

@@ -14,7 +14,8 @@
 import { z } from 'zod';
 import { canonicalBytes } from '../shared/core/canonical.js';
 import { PackSchemaInvalid } from '../shared/core/errors.js';
-import type { Sha256 } from '../shared/engine/hash.js';
+import { sha256, type Sha256 } from '../shared/engine/hash.js';
+import { parseCache } from '../shared/engine/parse-cache.js';
 import { Sha256Hash } from '../shared/core/schema/common.js';
 import { parseOrThrow } from '../shared/core/schema/parse.js';
 import { ProviderEntry } from '../shared/core/schema/providers.js';
@@ -57,11 +58,14 @@ export async function putRunArtifact(store: PackStore, value: ProviderSnapshot |
  */
 export async function loadRunArtifact<T extends z.ZodType>(store: PackStore, hash: string, schema: T, what: string): Promise<z.output<T>> {
   const bytes = await store.get(hash);
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch {
-    throw new PackSchemaInvalid(`${what} ${hash} is not UTF-8 JSON`, 'the store holds something else under this hash; re-run the iteration', { hash });
-  }
-  return parseOrThrow(schema, value, `${what} ${hash}`);
+  // Keyed by the hash of the bytes read, not the one asked for: the same parse of the same bytes (parse-cache.ts).
+  return parseCache.get(`run:${what}`, sha256(bytes), bytes.length, () => {
+    let value: unknown;
+    try {
+      value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    } catch {
+      throw new PackSchemaInvalid(`${what} ${hash} is not UTF-8 JSON`, 'the store holds something else under this hash; re-run the iteration', { hash });
+    }
+    return parseOrThrow(schema, value, `${what} ${hash}`);
+  });
 }

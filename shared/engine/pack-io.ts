@@ -5,6 +5,7 @@
 import { canonicalJson } from '../core/canonical.js';
 import { ContextPackArtifactCorrupt, PackSchemaInvalid } from '../core/errors.js';
 import { sha256, type Sha256 } from './hash.js';
+import { parseCache } from './parse-cache.js';
 import { parseOrThrow } from '../core/schema/parse.js';
 import { RoleContextPack } from '../core/schema/role-pack.js';
 import { WorkUnitContextPack } from '../core/schema/work-unit-pack.js';
@@ -33,6 +34,12 @@ export function verifyPackBytes(bytes: Uint8Array, expectedHash?: string): Verif
       { expected: expectedHash, actual: hash, reason: 'hash-mismatch' },
     );
   }
+  // Bytes of this hash verified before parse to the same pack (parse-cache.ts): only the hash is checked again.
+  return { hash, bytes, parsed: parseCache.get('pack', hash, bytes.length, () => parsePack(bytes, hash)) };
+}
+
+/** The full check of {@link verifyPackBytes} after the hash: UTF-8 JSON, a pack kind, its schema, canonical form. */
+function parsePack(bytes: Uint8Array, hash: Sha256): AnyPack {
   let text: string;
   let value: unknown;
   try {
@@ -62,7 +69,7 @@ export function verifyPackBytes(bytes: Uint8Array, expectedHash?: string): Verif
       { hash },
     );
   }
-  return { hash, bytes, parsed };
+  return parsed;
 }
 
 /** Reads a pack from the store by hash and verifies it (hash, canonical form, schema). Throws `ContextPackArtifactCorrupt` or `PackSchemaInvalid`. */

@@ -6,6 +6,7 @@ import { parse as parseYaml, parseDocument, YAMLParseError } from 'yaml';
 import { INPUT_LIMITS } from '../bounded-read.js';
 import { PackSchemaInvalid, PackSourceMissing } from '../../core/errors.js';
 import { sha256 } from '../hash.js';
+import { parseCache } from '../parse-cache.js';
 import { canonicalBytes } from '../../core/canonical.js';
 import { parseOrThrow } from '../../core/schema/parse.js';
 import { RoleDefinition, RoleId, WorkUnitDefinition, ProviderRegistry, WorkspaceSettings } from '../../core/schema/index.js';
@@ -112,8 +113,10 @@ async function loadFile<T>(
   plainList?: string,
 ): Promise<LoadedInput<T>> {
   const bytes = await workspace.readBytes(path, field, INPUT_LIMITS.definition);
-  const value = parse(parseStructured(decodeUtf8(bytes, path), path, plainList));
-  return { value, path, hash: sha256(bytes) };
+  const hash = sha256(bytes);
+  // The same bytes at the same path parsed for the same field give the same value (parse-cache.ts).
+  const value = parseCache.get(`input:${field}:${path}`, hash, bytes.length, () => parse(parseStructured(decodeUtf8(bytes, path), path, plainList)));
+  return { value, path, hash };
 }
 
 async function firstExisting(workspace: Workspace, candidates: readonly string[]): Promise<string | undefined> {

@@ -5,7 +5,7 @@
  *
  * One file per assembly key, `<workspace>/.ctxpack/cache/assembly-memo.<id>.v1.bin` (git-ignored
  * with the rest of the cache), written atomically (temp file and rename: a reader sees the old file
- * or the new one). Layout: one line of JSON (the header), then the sections it gives the lengths of:
+ * or the new one). The most recently used {@link MEMOS_KEPT} are kept; every save prunes the rest. Layout: one line of JSON (the header), then the sections it gives the lengths of:
  * the checked paths (`\n`-separated UTF-8), their stat keys (5 x int64 each, little-endian), then
  * each value's bytes (the sealed packs).
  *
@@ -25,7 +25,7 @@
  * Node-only (I/O). Not for workflow code.
  */
 import { readFileSync } from 'node:fs';
-import { readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, readdir, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { endianness, homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -130,6 +130,47 @@ export async function saveMemo<T>(workspace: Workspace, key: string, checks: Mem
   } catch {
     await rm(temp, { force: true }).catch(() => {});
   }
+  await pruneMemos(workspace);
+}
+
+/** Saved memos kept per workspace: one per assembly key in use (roles x seats' context windows), with room. */
+export const MEMOS_KEPT = 16;
+/** A temp file this old is left from a process that died while saving: nobody will rename it. */
+const STALE_TEMP_MS = 10 * 60 * 1000;
+const MEMO_NAME = /^assembly-memo\.[0-9a-f]{16}\.v\d+\.bin$/;
+const MEMO_TEMP = /^assembly-memo\.[0-9a-f]{16}\.v\d+\.bin\.\d+\.[0-9a-z]+\.tmp$/;
+
+/**
+ * Bounds the saved memos: the {@link MEMOS_KEPT} most recently used stay (a reuse refreshes its
+ * file's time, see {@link markUsed}), older ones go, with them the files of earlier builder or
+ * package versions (their keys never match again), and temp files a crashed save left. Best effort,
+ * after every save: an error here never fails an assembly.
+ */
+export async function pruneMemos(workspace: Workspace, keep = MEMOS_KEPT): Promise<void> {
+  const dir = path.join(workspace.root, ...HASH_CACHE_DIR.split('/'));
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const now = Date.now();
+  const found = await Promise.all(
+    names
+      .filter((n) => MEMO_NAME.test(n) || MEMO_TEMP.test(n))
+      .map(async (name) => {
+        const info = await lstat(path.join(dir, name)).catch(() => undefined);
+        return info?.isFile() ? { name, used: info.mtimeMs, temp: MEMO_TEMP.test(name) } : undefined;
+      }),
+  );
+  const files = found.filter((f) => f !== undefined);
+  const stale = files.filter((f) => f.temp && now - f.used > STALE_TEMP_MS);
+  const old = files
+    .filter((f) => !f.temp)
+    .sort((a, b) => b.used - a.used || a.name.localeCompare(b.name))
+    .slice(keep);
+  await Promise.all([...stale, ...old].map((f) => rm(path.join(dir, f.name), { force: true }).catch(() => {})));
+}
+
+/** A reuse counts as use: the file's time starts over, so pruning keeps the memos in use. Best effort. */
+async function markUsed(file: string): Promise<void> {
+  const now = new Date();
+  await utimes(file, now, now).catch(() => {});
 }
 
 /** Deletes the saved memo for `key` (a value the caller could not reuse is not read again). */
@@ -204,6 +245,7 @@ export async function loadMemo<T>(workspace: Workspace, key: string, codec: Memo
     // more (in copying and in garbage collection) than keeping the rest of the file alive.
     const values = header.hashes.map((hash, i) => ({ bytes: section(header.sections[i + 2] as number), hash }));
     if (values.some((v) => sha256(v.bytes) !== v.hash)) return undefined;
+    await markUsed(memoFile(workspace, key));
     return { value: codec.decode(values), checks: { paths, ids, content: header.content, exists: header.exists, globs: header.globs } };
   } catch {
     return undefined;
