@@ -5,8 +5,8 @@
  *   node --import tsx bench/run.ts [--only id,id] [--quick] [--out file.json]
  *
  * `--only` takes target or result ids; `--quick` uses fewer repetitions and smaller inputs (a smoke
- * test: its figures are not measurements) and writes `bench/results/quick.json` unless `--out` says
- * otherwise. Exit code 0 whether or not targets are met (the report says which); 1 on a failure, 2 on
+ * test: its figures are not measurements) and writes `bench/results/quick.json`; an `--only` run writes
+ * `bench/results/partial.json` (both git-ignored) unless `--out` says otherwise. Exit code 0 whether or not targets are met (the report says which); 1 on a failure, 2 on
  * bad arguments.
  */
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
@@ -44,7 +44,9 @@ const quick = values.quick ?? false;
 const only = values.only?.split(',').map((id) => id.trim()).filter(Boolean);
 const known = new Set(TARGETS.flatMap((t) => [t.id, ...t.results]));
 for (const id of only ?? []) if (!known.has(id)) usage(`unknown id "${id}"`);
-const out = path.resolve(values.out ?? path.join(RESULTS_DIR, quick ? 'quick.json' : 'latest.json'));
+// Only a full run is the committed report: a --quick or --only run (a few rows by hand) writes its own
+// git-ignored file, so it can never replace latest.json with a partial one.
+const out = path.resolve(values.out ?? path.join(RESULTS_DIR, quick ? 'quick.json' : only ? 'partial.json' : 'latest.json'));
 
 const wantsResult = (id: string, targetId: string) => !only || only.includes(id) || only.includes(targetId);
 const selected = TARGETS.filter((t) => t.results.some((r) => wantsResult(r, t.id)));
