@@ -28,7 +28,9 @@ export interface ParseCacheLimits {
   readonly maxEntryBytes: number;
 }
 
-const DEFAULT_LIMITS: ParseCacheLimits = { maxEntries: 512, maxBytes: 16 * 1024 * 1024, maxEntryBytes: 1024 * 1024 };
+// Parsed objects take a few times the bytes they came from: 4 MiB of inputs is at most some 20 MB of
+// heap, a bound a worker serving many workspaces can live with.
+const DEFAULT_LIMITS: ParseCacheLimits = { maxEntries: 256, maxBytes: 4 * 1024 * 1024, maxEntryBytes: 256 * 1024 };
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
