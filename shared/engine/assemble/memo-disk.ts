@@ -5,9 +5,10 @@
  *
  * One file per assembly key, `<workspace>/.ctxpack/cache/assembly-memo.<id>.v1.bin` (git-ignored
  * with the rest of the cache), written atomically (temp file and rename: a reader sees the old file
- * or the new one). The most recently used {@link MEMOS_KEPT} are kept; every save prunes the rest. Layout: one line of JSON (the header), then the sections it gives the lengths of:
- * the checked paths (`\n`-separated UTF-8), their stat keys (5 x int64 each, little-endian), then
- * each value's bytes (the sealed packs).
+ * or the new one); every save prunes all but the {@link MEMOS_KEPT} most recently used. Layout: one
+ * line of JSON (the header), then the sections it gives the lengths of: the checked paths
+ * (`\n`-separated UTF-8), their stat keys (5 x int64 each, little-endian), then each value's bytes
+ * (the sealed packs).
  *
  * What makes a saved memo usable, each checked on load, anything else being "no memo" (a full
  * assembly, never an error and never a partial result): the format and version; the builder version
