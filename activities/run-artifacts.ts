@@ -14,7 +14,7 @@
 import { z } from 'zod';
 import { canonicalBytes } from '../shared/core/canonical.js';
 import { PackSchemaInvalid } from '../shared/core/errors.js';
-import { sha256, type Sha256 } from '../shared/engine/hash.js';
+import type { Sha256 } from '../shared/engine/hash.js';
 import { parseCache } from '../shared/engine/parse-cache.js';
 import { Sha256Hash } from '../shared/core/schema/common.js';
 import { parseOrThrow } from '../shared/core/schema/parse.js';
@@ -58,8 +58,9 @@ export async function putRunArtifact(store: PackStore, value: ProviderSnapshot |
  */
 export async function loadRunArtifact<T extends z.ZodType>(store: PackStore, hash: string, schema: T, what: string): Promise<z.output<T>> {
   const bytes = await store.get(hash);
-  // Keyed by the hash of the bytes read, not the one asked for: the same parse of the same bytes (parse-cache.ts).
-  return parseCache.get(`run:${what}`, sha256(bytes), bytes.length, () => {
+  // store.get re-hashes and refuses bytes that do not match (PackStore's contract): `hash` names these
+  // bytes, so it keys their parse (parse-cache.ts) without hashing them a second time.
+  return parseCache.get(`run:${what}`, hash, bytes.length, () => {
     let value: unknown;
     try {
       value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));

@@ -223,7 +223,8 @@ function validHeader(raw: unknown, workspace: Workspace, key: string): raw is He
  */
 export async function loadMemo<T>(workspace: Workspace, key: string, codec: MemoCodec<T>): Promise<{ value: T; checks: MemoChecks } | undefined> {
   try {
-    const file = await readBoundedFile(memoFile(workspace, key), 'the assembly memo', MAX_FILE_BYTES, { noFollow: true });
+    const name = memoFile(workspace, key);
+    const file = await readBoundedFile(name, 'the assembly memo', MAX_FILE_BYTES, { noFollow: true });
     const newline = file.indexOf(0x0a);
     if (newline < 0) return undefined;
     const header: unknown = JSON.parse(file.subarray(0, newline).toString('utf8'));
@@ -246,7 +247,7 @@ export async function loadMemo<T>(workspace: Workspace, key: string, codec: Memo
     // more (in copying and in garbage collection) than keeping the rest of the file alive.
     const values = header.hashes.map((hash, i) => ({ bytes: section(header.sections[i + 2] as number), hash }));
     if (values.some((v) => sha256(v.bytes) !== v.hash)) return undefined;
-    await markUsed(memoFile(workspace, key));
+    await markUsed(name);
     return { value: codec.decode(values), checks: { paths, ids, content: header.content, exists: header.exists, globs: header.globs } };
   } catch {
     return undefined;
