@@ -80,15 +80,26 @@ function sortedCopy(value: unknown): unknown {
       if (proto !== Object.prototype && proto !== null) return NOT_FAST;
       const source = value as Record<string, unknown>;
       const keys = Object.keys(source);
-      const sorted = isSorted(keys);
-      if (!sorted) keys.sort();
-      // Copies are kept only from the first child that changed: an in-order object whose children
-      // all come back as they were is used as it is, with nothing allocated but its key list.
+      const order = sortedKeys(keys);
+      if (order === undefined) return NOT_FAST;
+      if (order !== keys) {
+        // Out of order (a zod parse gives schema order): the copy is built in sorted order directly.
+        const out: Record<string, unknown> = {};
+        for (let i = 0; i < order.length; i += 1) {
+          const key = order[i] as string;
+          const item = source[key];
+          if (item === undefined) return NOT_FAST;
+          const copy = sortedCopy(item);
+          if (copy === NOT_FAST) return NOT_FAST;
+          out[key] = copy;
+        }
+        return out;
+      }
+      // In order: copies are kept only from the first child that changed, so an in-order object whose
+      // children all come back as they were is used as it is, with nothing allocated but its key list.
       let copies: unknown[] | undefined;
       for (let i = 0; i < keys.length; i += 1) {
         const key = keys[i] as string;
-        const first = key.charCodeAt(0);
-        if ((first >= 48 && first <= 57 && INDEX_LIKE.test(key)) || key === '__proto__' || !wellFormed(key)) return NOT_FAST;
         const item = source[key];
         if (item === undefined) return NOT_FAST;
         const copy = sortedCopy(item);
@@ -100,12 +111,9 @@ function sortedCopy(value: unknown): unknown {
           copies.push(copy);
         }
       }
-      if (sorted && !copies) return value;
+      if (!copies) return value;
       const out: Record<string, unknown> = {};
-      for (let i = 0; i < keys.length; i += 1) {
-        const key = keys[i] as string;
-        out[key] = copies ? copies[i] : source[key];
-      }
+      for (let i = 0; i < keys.length; i += 1) out[keys[i] as string] = copies[i];
       return out;
     }
     default:
@@ -165,6 +173,50 @@ export function assertCanonicalizable(value: unknown, path = '$'): asserts value
     return;
   }
   fail(`a ${typeof value} is not a JSON value`, 'use JSON values only (null, boolean, number, string, array, object)');
+}
+
+/**
+ * Key lists seen recently, with their sorted order: a pack's arrays hold thousands of objects of a
+ * few shapes, so sorting and checking each shape's keys once, then comparing key lists element by
+ * element (engine-interned strings), is most of the fast path's saving. The cache holds only key
+ * names already checked, never values, so what it returns cannot depend on which value came first.
+ */
+const SHAPES_KEPT = 8;
+const SHAPE_KEYS_MAX = 64;
+const shapeKeys: (readonly string[])[] = [];
+const shapeOrder: (readonly string[])[] = [];
+let shapeNext = 0;
+
+/**
+ * `keys` in UTF-16 code unit order (the same array when already in order), or undefined when a key
+ * rules the fast path out: array-index-like ("0", "42": engines write those first, in numeric
+ * order), `__proto__`, or not well-formed.
+ */
+function sortedKeys(keys: readonly string[]): readonly string[] | undefined {
+  for (let s = 0; s < shapeKeys.length; s += 1) {
+    const seen = shapeKeys[s] as readonly string[];
+    if (seen.length !== keys.length) continue;
+    let same = true;
+    for (let i = 0; i < keys.length; i += 1) {
+      if (seen[i] !== keys[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return seen === shapeOrder[s] ? keys : shapeOrder[s];
+  }
+  for (let i = 0; i < keys.length; i += 1) {
+    const key = keys[i] as string;
+    const first = key.charCodeAt(0);
+    if ((first >= 48 && first <= 57 && INDEX_LIKE.test(key)) || key === '__proto__' || !wellFormed(key)) return undefined;
+  }
+  const order = isSorted(keys) ? keys : [...keys].sort();
+  // Large key lists (maps keyed by path) are rarely repeated; keeping them would only hold memory.
+  if (keys.length > SHAPE_KEYS_MAX) return order;
+  shapeKeys[shapeNext] = keys;
+  shapeOrder[shapeNext] = order;
+  shapeNext = (shapeNext + 1) % SHAPES_KEPT;
+  return order;
 }
 
 function isSorted(keys: readonly string[]): boolean {

@@ -101,6 +101,29 @@ describe('canonical form (RFC 8785 / JCS)', () => {
     );
   });
 
+  it('gives the reference text for arrays of repeated object shapes in any key order (property; the fast path caches shapes)', () => {
+    // A small key pool makes shapes repeat within one value and across runs, in different insertion
+    // orders, so cached key orders are reused; index-like and `__proto__` keys must still defer.
+    const pool = ['path', 'sha256', 'bytes', 'a', 'B', '0', '10', '2', '__proto__', '\u00e9', ''];
+    const shape = fc.uniqueArray(fc.constantFrom(...pool), { minLength: 0, maxLength: 6 });
+    const leaf = fc.oneof(fc.constant(null), fc.integer(), fc.string(), fc.boolean());
+    const objectOf = (keys: string[], values: unknown[]): Record<string, unknown> => {
+      const out: Record<string, unknown> = {};
+      keys.forEach((k, i) => Object.defineProperty(out, k, { value: values[i], enumerable: true, writable: true, configurable: true }));
+      return out;
+    };
+    const item = shape.chain((keys) =>
+      fc.tuple(fc.shuffledSubarray(keys, { minLength: keys.length, maxLength: keys.length }), fc.array(leaf, { minLength: keys.length, maxLength: keys.length })),
+    );
+    fc.assert(
+      fc.property(fc.array(item, { maxLength: 30 }), (items) => {
+        const value = { files: items.map(([keys, values]) => objectOf(keys, values)), nested: items.map(([keys, values]) => ({ z: objectOf(keys, values), a: [objectOf(keys, values)] })) };
+        expect(canonicalJson(value)).toBe(referenceCanonicalJson(value));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
   it('reports invalid values with their path on either path (the fast path defers to the reference)', () => {
     for (const bad of [{ b: { a: Number.NaN } }, { '1': { x: [1, undefined] } }, { s: 'x\ud800y' }, { m: new Map() }]) {
       let fast: unknown;
