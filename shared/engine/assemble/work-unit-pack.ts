@@ -3,7 +3,7 @@ import { builderInfo } from '../builder.js';
 import { PackPathRejected } from '../../core/errors.js';
 import { hashCanonical } from '../hash.js';
 import { isPlainPath, matchesAny } from '../../core/paths.js';
-import { Sanitizer } from '../sanitize.js';
+import { Sanitizer, type SafeString } from '../sanitize.js';
 import { toSortedSet, type Source } from '../../core/schema/common.js';
 import { parseOrThrow } from '../../core/schema/parse.js';
 import type { RoleContextPack } from '../../core/schema/role-pack.js';
@@ -118,21 +118,68 @@ async function buildAtLimit(
   // pass them through instead of copying 20,000 objects.
   sources.set(unitSource, { source_hash: loaded.hash, source_id: unitSource });
   const wanted = unit.required_files.map((path, index) => ({ path, field: `work_unit.required_files[${index}]` }));
-  for (const { path, sha256, bytes } of await hashFilesCached(workspace, wanted)) {
+  // The pool's worker threads hash while this thread builds the payload and the task fields, which
+  // need no hash (most of a cold assembly is one or the other), and checks the paths known now. The
+  // order of failures stays the order of the build: every part is settled first (nothing keeps
+  // running after a failed assembly), then the first failure in that order is the one thrown.
+  const known = [loaded.path, ...unit.required_files];
+  const [hashed, built, described, knownClear] = await Promise.allSettled([
+    hashFilesCached(workspace, wanted),
+    buildPayload(workspace, unit, { governance: rolePack.governance_mode, payloadTokens: limit, sanitizer, checkReadable }),
+    describeTasks(sanitizer, unit, unitSource),
+    sanitizer.exactProblem(known.join('\n')),
+  ]);
+  for (const { path, sha256, bytes } of valueOf(hashed)) {
     requiredFiles.push({ bytes, path, sha256 });
     sources.set(`file:${path}`, { source_hash: sha256, source_id: `file:${path}` });
   }
-
-  const built = await buildPayload(workspace, unit, {
-    governance: rolePack.governance_mode,
-    payloadTokens: limit,
-    sanitizer,
-    checkReadable,
-  });
-  for (const source of built.sources) sources.set(source.source_id, source);
+  const { payload, sources: payloadSources, tokensUsed } = valueOf(built);
+  for (const source of payloadSources) sources.set(source.source_id, source);
   const sortedSources = toSortedSet(sources.values(), (s) => s.source_id);
-  await refuseUnsafePaths(sanitizer, unit, sortedSources);
+  const cleared = knownClear.status === 'fulfilled' && knownClear.value === undefined ? new Set(known) : undefined;
+  await refuseUnsafePaths(sanitizer, unit, sortedSources, cleared);
+  const { microTasks, verification, jobId, workPacketId } = valueOf(described);
 
+  const pack: WorkUnitContextPack = {
+    kind: 'WorkUnitContextPack',
+    schema_version: 1,
+    job_id: jobId,
+    work_packet_id: workPacketId,
+    micro_tasks: microTasks,
+    role: rolePack.role,
+    role_pack_hash: rolePackHash,
+    required_files: toSortedSet(requiredFiles, (f) => f.path),
+    verification,
+    payload,
+    budgets: {
+      tokenizer: { ...TOKENIZER },
+      payload_tokens: { limit, used: tokensUsed },
+    },
+    sources: sortedSources,
+    sources_hash: hashCanonical(sortedSources),
+    redactions: sanitizer.entries(),
+    builder: builderInfo(),
+  };
+  // Parse what we built: a builder bug must surface here, not as an unverifiable pack later.
+  return selfCheck(pack);
+}
+
+/** A settled part's value, or its failure thrown. */
+function valueOf<T>(part: PromiseSettledResult<T>): T {
+  if (part.status === 'rejected') throw part.reason;
+  return part.value;
+}
+
+/**
+ * The task fields of the pack, sanitized: micro tasks, verification, ids. Sequential inside, so the
+ * first failure is the one the fields' order gives, whenever the caller awaits it.
+ */
+async function describeTasks(sanitizer: Sanitizer, unit: WorkUnitDefinition, unitSource: string): Promise<{
+  microTasks: PackMicroTask[];
+  verification: PackVerification;
+  jobId: SafeString;
+  workPacketId: SafeString;
+}> {
   const microTasks: PackMicroTask[] = [];
   for (const [index, task] of unit.micro_tasks.entries()) {
     microTasks.push({
@@ -160,28 +207,9 @@ async function buildAtLimit(
     verification.commands.push({ argv, cwd: command.cwd, timeout_seconds: command.timeout_seconds });
   }
 
-  const pack: WorkUnitContextPack = {
-    kind: 'WorkUnitContextPack',
-    schema_version: 1,
-    job_id: await sanitizer.id(unit.job_id, 'work_unit.job_id'),
-    work_packet_id: await sanitizer.id(unit.work_packet_id, 'work_unit.work_packet_id'),
-    micro_tasks: microTasks,
-    role: rolePack.role,
-    role_pack_hash: rolePackHash,
-    required_files: toSortedSet(requiredFiles, (f) => f.path),
-    verification,
-    payload: built.payload,
-    budgets: {
-      tokenizer: { ...TOKENIZER },
-      payload_tokens: { limit, used: built.tokensUsed },
-    },
-    sources: sortedSources,
-    sources_hash: hashCanonical(sortedSources),
-    redactions: sanitizer.entries(),
-    builder: builderInfo(),
-  };
-  // Parse what we built: a builder bug must surface here, not as an unverifiable pack later.
-  return selfCheck(pack);
+  const jobId = await sanitizer.id(unit.job_id, 'work_unit.job_id');
+  const workPacketId = await sanitizer.id(unit.work_packet_id, 'work_unit.work_packet_id');
+  return { microTasks, verification, jobId, workPacketId };
 }
 
 /**
@@ -218,12 +246,14 @@ function selfCheck(pack: WorkUnitContextPack): WorkUnitContextPack {
 
 /**
  * Paths go into a pack as written (they name files), so one that would carry a secret, a host path
- * or an invisible character is refused. All are checked in one pass; only when that finds something
- * is each checked to name the field.
+ * or an invisible character is refused. All are checked in one pass (less those in `cleared`, which a
+ * pass over them already found clean); only when that finds something is each checked, in order, to
+ * name the field.
  */
-async function refuseUnsafePaths(sanitizer: Sanitizer, unit: WorkUnitDefinition, sources: readonly Source[]): Promise<void> {
+async function refuseUnsafePaths(sanitizer: Sanitizer, unit: WorkUnitDefinition, sources: readonly Source[], cleared?: ReadonlySet<string>): Promise<void> {
   const paths = sources.map((s) => s.source_id.slice(s.source_id.indexOf(':') + 1));
-  if ((await sanitizer.exactProblem(paths.join('\n'))) === undefined) return;
+  const unchecked = cleared ? paths.filter((path) => !cleared.has(path)) : paths;
+  if ((await sanitizer.exactProblem(unchecked.join('\n'))) === undefined) return;
   for (const path of paths) {
     if ((await sanitizer.exactProblem(path)) === undefined) continue;
     const required = unit.required_files.indexOf(path);
