@@ -93,7 +93,7 @@ export class FilePackStore implements PackStore {
     const hex = hash.slice(HASH_PREFIX.length);
     const target = this.fileFor(hex);
     const artifact = (created: boolean): StoredArtifact => ({ hash, ref: this.refFor(hash), bytes: bytes.length, created });
-    if (await this.intact(target, hash)) {
+    if (await this.holds(target, hash, bytes)) {
       // Storing bytes again is a bind as far as gc is concerned: their age starts over (shared/engine/store/gc.ts).
       await this.refresh(target);
       return artifact(false);
@@ -113,7 +113,7 @@ export class FilePackStore implements PackStore {
       } finally {
         await handle.close();
       }
-      created = await this.publish(temp, target, hash);
+      created = await this.publish(temp, target, hash, bytes);
       await syncDirectory(path.dirname(target));
     } catch (err) {
       throw storeFailure('write to', err);
@@ -126,7 +126,7 @@ export class FilePackStore implements PackStore {
   }
 
   /** Makes the fsynced temp file visible as `target`; true when this call created the artifact. */
-  private async publish(temp: string, target: string, hash: string): Promise<boolean> {
+  private async publish(temp: string, target: string, hash: string, bytes: Uint8Array): Promise<boolean> {
     try {
       // link() fails with EEXIST instead of replacing: exactly one concurrent writer creates it.
       await link(temp, target);
@@ -134,7 +134,7 @@ export class FilePackStore implements PackStore {
     } catch (err) {
       const errno = errnoOf(err);
       if (errno === 'EEXIST') {
-        if (await this.intact(target, hash)) {
+        if (await this.holds(target, hash, bytes)) {
           await this.refresh(target);
           return false;
         }
@@ -148,6 +148,18 @@ export class FilePackStore implements PackStore {
         return true;
       }
       throw err;
+    }
+  }
+
+  /**
+   * {@link intact} for a put, which has the bytes: equal bytes are intact ones (they hash to `hash`,
+   * which put computed from them), and comparing costs far less than hashing a large pack again.
+   */
+  private async holds(file: string, hash: string, bytes: Uint8Array): Promise<boolean> {
+    try {
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).equals(await this.readArtifact(file, hash));
+    } catch {
+      return false;
     }
   }
 
