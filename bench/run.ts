@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { machineFacts } from './support/machine.js';
+import { cpuTimes, machineFacts, stealPercent } from './support/machine.js';
 import { TARGETS } from './targets/index.js';
 import type { BenchContext, BenchResult } from './targets/types.js';
 
@@ -55,6 +55,7 @@ const scratch = await mkdtemp(path.join(tmpdir(), 'ctxpack-bench-'));
 const sharedValues = new Map<string, Promise<unknown>>();
 const results: BenchResult[] = [];
 let failed = false;
+const runStart = cpuTimes();
 try {
   for (const target of selected) {
     const ctx: BenchContext = {
@@ -70,7 +71,11 @@ try {
     };
     console.error(`${target.id}: ${target.title}`);
     try {
-      results.push(...(await target.run(ctx)).filter((r) => ctx.wants(r.id)));
+      const before = cpuTimes();
+      const measured = (await target.run(ctx)).filter((r) => ctx.wants(r.id));
+      const steal = stealPercent(before, cpuTimes());
+      if (steal !== undefined) ctx.log(`${target.id}: the hypervisor took ${steal}% of the machine's CPU time meanwhile (steal)`);
+      results.push(...measured.map((r) => (steal === undefined ? r : { ...r, details: { ...r.details, machine_steal_percent: steal } })));
     } catch (err) {
       failed = true;
       console.error(`${target.id} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
@@ -81,7 +86,8 @@ try {
   await rm(scratch, { recursive: true, force: true });
 }
 
-const report = { machine: machineFacts(), run: { mode: quick ? 'quick' : 'full', only: only ?? null }, results };
+const runSteal = stealPercent(runStart, cpuTimes());
+const report = { machine: { ...machineFacts(), ...(runSteal !== undefined ? { steal_percent: runSteal } : {}) }, run: { mode: quick ? 'quick' : 'full', only: only ?? null }, results };
 await mkdir(path.dirname(out), { recursive: true });
 // Atomic: a reader sees the previous report or this one, never half of one.
 const temp = path.join(path.dirname(out), `${path.basename(out, '.json')}.${process.pid}.tmp.json`);
@@ -89,7 +95,7 @@ await writeFile(temp, JSON.stringify(report, null, 2) + '\n');
 await rename(temp, out);
 
 printTable(results);
-console.log(`\n${results.filter((r) => r.met).length} of ${results.length} targets met. Machine: ${report.machine.cpu_model}, ${report.machine.cores} cores, Node ${report.machine.node}${quick ? ' (--quick: not a measurement)' : ''}.`);
+console.log(`\n${results.filter((r) => r.met).length} of ${results.length} targets met. Machine: ${report.machine.cpu_model}, ${report.machine.cores} cores, Node ${report.machine.node}${runSteal !== undefined ? `, ${runSteal}% of CPU time taken by the hypervisor (steal)` : ''}${quick ? ' (--quick: not a measurement)' : ''}.`);
 console.log(`Report: ${path.relative(process.cwd(), out) || out}`);
 process.exitCode = failed ? 1 : 0;
 
