@@ -15,7 +15,7 @@ import { renderPacks } from '../render.js';
 import { estimateMessages, renderingBudget } from '../request-fit.js';
 import type { RequestFit } from '../../core/schema/providers.js';
 import type { Workspace } from '../workspace-fs.js';
-import { hashFilesCached } from './hash-cache/index.js';
+import { hashFilesCached, POOL_MIN_FILES } from './hash-cache/index.js';
 import { loadWorkUnit, type WorkUnitRef } from './inputs.js';
 import { buildPayload } from './payload.js';
 
@@ -118,27 +118,41 @@ async function buildAtLimit(
   // pass them through instead of copying 20,000 objects.
   sources.set(unitSource, { source_hash: loaded.hash, source_id: unitSource });
   const wanted = unit.required_files.map((path, index) => ({ path, field: `work_unit.required_files[${index}]` }));
-  // The pool's worker threads hash while this thread builds the payload and the task fields, which
-  // need no hash (most of a cold assembly is one or the other), and checks the paths known now. The
-  // order of failures stays the order of the build: every part is settled first (nothing keeps
-  // running after a failed assembly), then the first failure in that order is the one thrown.
-  const known = [loaded.path, ...unit.required_files];
-  const [hashed, built, described, knownClear] = await Promise.allSettled([
-    hashFilesCached(workspace, wanted),
-    buildPayload(workspace, unit, { governance: rolePack.governance_mode, payloadTokens: limit, sanitizer, checkReadable }),
-    describeTasks(sanitizer, unit, unitSource),
-    sanitizer.exactProblem(known.join('\n')),
-  ]);
-  for (const { path, sha256, bytes } of valueOf(hashed)) {
+  const payloadOptions = { governance: rolePack.governance_mode, payloadTokens: limit, sanitizer, checkReadable };
+  let hashed: Awaited<ReturnType<typeof hashFilesCached>>;
+  let built: Awaited<ReturnType<typeof buildPayload>>;
+  let described: PromiseSettledResult<TaskFields> | undefined;
+  let cleared: ReadonlySet<string> | undefined;
+  if (wanted.length >= POOL_MIN_FILES) {
+    // Enough files for the hash pool: its worker threads hash while this thread builds the payload
+    // and the task fields, which need no hash (a cold assembly of a large unit is mostly one or the
+    // other), and checks the paths known now. Failures keep the order of the build: every part is
+    // settled first (nothing keeps running after a failed assembly), then the first failure in that
+    // order is thrown. A small unit is built one part after the other: there is nothing to overlap,
+    // and a worker binding hundreds of jobs at once would only hold more of them in memory together.
+    const known = [loaded.path, ...unit.required_files];
+    const parts = await Promise.allSettled([
+      hashFilesCached(workspace, wanted),
+      buildPayload(workspace, unit, payloadOptions),
+      describeTasks(sanitizer, unit, unitSource),
+      sanitizer.exactProblem(known.join('\n')),
+    ]);
+    hashed = valueOf(parts[0]);
+    built = valueOf(parts[1]);
+    described = parts[2];
+    if (parts[3].status === 'fulfilled' && parts[3].value === undefined) cleared = new Set(known);
+  } else {
+    hashed = await hashFilesCached(workspace, wanted);
+    built = await buildPayload(workspace, unit, payloadOptions);
+  }
+  for (const { path, sha256, bytes } of hashed) {
     requiredFiles.push({ bytes, path, sha256 });
     sources.set(`file:${path}`, { source_hash: sha256, source_id: `file:${path}` });
   }
-  const { payload, sources: payloadSources, tokensUsed } = valueOf(built);
-  for (const source of payloadSources) sources.set(source.source_id, source);
+  for (const source of built.sources) sources.set(source.source_id, source);
   const sortedSources = toSortedSet(sources.values(), (s) => s.source_id);
-  const cleared = knownClear.status === 'fulfilled' && knownClear.value === undefined ? new Set(known) : undefined;
   await refuseUnsafePaths(sanitizer, unit, sortedSources, cleared);
-  const { microTasks, verification, jobId, workPacketId } = valueOf(described);
+  const { microTasks, verification, jobId, workPacketId } = described ? valueOf(described) : await describeTasks(sanitizer, unit, unitSource);
 
   const pack: WorkUnitContextPack = {
     kind: 'WorkUnitContextPack',
@@ -150,10 +164,10 @@ async function buildAtLimit(
     role_pack_hash: rolePackHash,
     required_files: toSortedSet(requiredFiles, (f) => f.path),
     verification,
-    payload,
+    payload: built.payload,
     budgets: {
       tokenizer: { ...TOKENIZER },
-      payload_tokens: { limit, used: tokensUsed },
+      payload_tokens: { limit, used: built.tokensUsed },
     },
     sources: sortedSources,
     sources_hash: hashCanonical(sortedSources),
@@ -174,12 +188,14 @@ function valueOf<T>(part: PromiseSettledResult<T>): T {
  * The task fields of the pack, sanitized: micro tasks, verification, ids. Sequential inside, so the
  * first failure is the one the fields' order gives, whenever the caller awaits it.
  */
-async function describeTasks(sanitizer: Sanitizer, unit: WorkUnitDefinition, unitSource: string): Promise<{
+interface TaskFields {
   microTasks: PackMicroTask[];
   verification: PackVerification;
   jobId: SafeString;
   workPacketId: SafeString;
-}> {
+}
+
+async function describeTasks(sanitizer: Sanitizer, unit: WorkUnitDefinition, unitSource: string): Promise<TaskFields> {
   const microTasks: PackMicroTask[] = [];
   for (const [index, task] of unit.micro_tasks.entries()) {
     microTasks.push({

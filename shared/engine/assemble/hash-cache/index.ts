@@ -72,7 +72,7 @@ import { currentStamp, trustworthy } from './stamp.js';
 import { identityOf, keyMatches, keyOf, pace, stateFor, states, YIELD_EVERY_BYTES, YIELD_EVERY_LOOKUPS, type CacheState, type FileHash, type HashCacheStats, type Stamp } from './state.js';
 
 export { HASH_CACHE_DIR, HASH_CACHE_FILE, type HashCacheStats } from './state.js';
-export { setHashThreads } from './pool.js';
+export { POOL_MIN_FILES, setHashThreads } from './pool.js';
 
 /**
  * The file's sha256 and size, exactly as `workspace.hashFile(rel, field)` returns them (or its
