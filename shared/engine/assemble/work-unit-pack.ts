@@ -184,10 +184,7 @@ function valueOf<T>(part: PromiseSettledResult<T>): T {
   return part.value;
 }
 
-/**
- * The task fields of the pack, sanitized: micro tasks, verification, ids. Sequential inside, so the
- * first failure is the one the fields' order gives, whenever the caller awaits it.
- */
+/** The pack's task fields, sanitized. */
 interface TaskFields {
   microTasks: PackMicroTask[];
   verification: PackVerification;
@@ -195,6 +192,10 @@ interface TaskFields {
   workPacketId: SafeString;
 }
 
+/**
+ * The task fields of the pack, sanitized: micro tasks, verification, ids. Sequential inside, so the
+ * first failure is the one the fields' order gives, whenever the caller awaits it.
+ */
 async function describeTasks(sanitizer: Sanitizer, unit: WorkUnitDefinition, unitSource: string): Promise<TaskFields> {
   const microTasks: PackMicroTask[] = [];
   for (const [index, task] of unit.micro_tasks.entries()) {
