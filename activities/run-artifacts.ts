@@ -52,6 +52,15 @@ export async function putRunArtifact(store: PackStore, value: ProviderSnapshot |
   return (await store.put(canonicalBytes(value))).hash;
 }
 
+/** A number per schema object, for parse-cache keys (schemas have no name of their own). */
+const schemaIds = new WeakMap<z.ZodType, number>();
+let nextSchemaId = 0;
+function schemaId(schema: z.ZodType): number {
+  let id = schemaIds.get(schema);
+  if (id === undefined) schemaIds.set(schema, (id = nextSchemaId++));
+  return id;
+}
+
 /**
  * Loads and checks a run artifact. `store.get` re-hashes, so a damaged artifact is
  * ContextPackArtifactCorrupt; bytes that are not the expected kind are PackSchemaInvalid.
@@ -59,8 +68,9 @@ export async function putRunArtifact(store: PackStore, value: ProviderSnapshot |
 export async function loadRunArtifact<T extends z.ZodType>(store: PackStore, hash: string, schema: T, what: string): Promise<z.output<T>> {
   const bytes = await store.get(hash);
   // store.get re-hashes and refuses bytes that do not match (PackStore's contract): `hash` names these
-  // bytes, so it keys their parse (parse-cache.ts) without hashing them a second time.
-  return parseCache.get(`run:${what}`, hash, bytes.length, () => {
+  // bytes, so it keys their parse (parse-cache.ts) without hashing them a second time. The schema is
+  // part of the key by identity: a caller's label (`what`) only words the errors, which are not kept.
+  return parseCache.get(`run:${schemaId(schema)}`, hash, bytes.length, () => {
     let value: unknown;
     try {
       value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));

@@ -3,9 +3,13 @@
  * gives, a change on disk is parsed again, a damaged store artifact still fails its hash check, errors
  * are never kept, kept values are frozen, and the cache stays within its bounds.
  */
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { loadRunArtifact } from '../../../activities/run-artifacts.js';
+import { canonicalBytes } from '../../../shared/core/canonical.js';
 import { assemblePacks, loadProviderRegistry, PROVIDERS_FILE } from '../../../shared/engine/assemble/index.js';
 import { loadPack, verifyPackBytes } from '../../../shared/engine/pack-io.js';
 import { ParseCache, parseCache } from '../../../shared/engine/parse-cache.js';
@@ -94,5 +98,20 @@ describe('the parse cache', () => {
     expect(parses).toBe(7);
     cache.get('other', 'd', 10, parse); // another kind of parse of the same bytes is its own entry
     expect(parses).toBe(8);
+  });
+  it('keys a run artifact\'s parse by its schema, not by the label a caller gives it', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'ctxpack-parse-cache-run-'));
+    try {
+      const store = new FilePackStore(dir);
+      const { hash } = await store.put(canonicalBytes({ n: 2 }));
+      const doubled = z.object({ n: z.number() }).transform(({ n }) => ({ n: n * 2 }));
+      const plain = z.object({ n: z.number() });
+      // The same bytes and the same label through two schemas: each gives its own parse.
+      expect(await loadRunArtifact(store, hash, doubled, 'artifact')).toEqual({ n: 4 });
+      expect(await loadRunArtifact(store, hash, plain, 'artifact')).toEqual({ n: 2 });
+      expect(await loadRunArtifact(store, hash, doubled, 'artifact')).toEqual({ n: 4 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
