@@ -5,9 +5,9 @@
  *   node --import tsx bench/run.ts [--only id,id] [--quick] [--out file.json]
  *
  * `--only` takes target or result ids; `--quick` uses fewer repetitions and smaller inputs (a smoke
- * test: its figures are not measurements) and writes `bench/results/quick.json`; an `--only` run writes
- * `bench/results/partial.json` (both git-ignored) unless `--out` says otherwise. Exit code 0 whether or not targets are met (the report says which); 1 on a failure, 2 on
- * bad arguments.
+ * test: its figures are not measurements) and writes `bench/results/quick.json`; an `--only` run
+ * writes `bench/results/partial.json` (both git-ignored) unless `--out` says otherwise. Exit code 0
+ * whether or not targets are met (the report says which); 1 on a failure, 2 on bad arguments.
  */
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
