@@ -56,7 +56,7 @@ class GovernedJob {
       this.status = 'running';
     }
     this.view = installOperatorView(() => this.state());
-    seats.onChange = () => this.view.publish();
+    seats.onChange = () => this.view.refresh();
   }
 
   state(): PackState {

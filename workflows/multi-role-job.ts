@@ -64,7 +64,7 @@ class MultiRoleJob {
       this.status = 'running';
     }
     this.view = installOperatorView(() => this.state());
-    seats.onChange = () => this.view.publish();
+    seats.onChange = () => this.view.refresh();
   }
 
   /**

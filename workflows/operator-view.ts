@@ -87,40 +87,78 @@ function codeList(values: readonly string[]): string {
   return values.length > 0 ? values.map((v) => `\`${v}\``).join(', ') : '(none)';
 }
 
-/** What `installOperatorView` gives back: call `publish()` whenever the state changed. */
+/** What `installOperatorView` gives back. */
 export interface OperatorView {
   /**
-   * Upserts memo and search attributes when what they say changed (each upsert is a history event),
-   * and refreshes current details (not history) every time. Does nothing before packs are bound.
+   * At a milestone (packs bound, an invocation about to start, the job passed or failed): upserts
+   * memo and search attributes when what each says changed (each upsert is a history event), and
+   * refreshes current details (not history). Does nothing before packs are bound.
    */
   publish(): void;
+  /**
+   * Between milestones (a swap, an escalation, rebuilt packs, a consent grant): refreshes current
+   * details and the `packState` answers at once; memo and search attributes follow at the next
+   * {@link publish}, so five swaps during one model call cost no history event until the next
+   * invocation starts (which is also when the new seat is first used). Histories recorded before
+   * {@link MILESTONE_PATCH} keep their old behaviour: an upsert of both on every change.
+   */
+  refresh(): void;
 }
 
 /**
+ * The patch that moved memo and search attribute upserts from every change to milestones. Every
+ * visibility write is a history event and a write on the server: under load (200 jobs, 5 swaps
+ * each) the two per swap were the largest cost a swap had over a bare Update.
+ */
+export const MILESTONE_PATCH = 'ctxpack-operator-view-at-milestones';
+
+/**
  * Installs the operator view in the calling workflow: the `packState` query and `readPackState`
- * Update answer `read()`, and `publish()` keeps memo, search attributes and current details in step.
- * Call it once, at the top of the workflow, with the other handlers.
+ * Update answer `read()`; `publish()` and `refresh()` keep memo, search attributes and current
+ * details in step. Call it once, at the top of the workflow, with the other handlers.
  */
 export function installOperatorView(read: () => PackState): OperatorView {
   wf.setHandler(packState, read);
   wf.setHandler(readPackState, read);
+  const atMilestones = wf.patched(MILESTONE_PATCH);
   let lastPublished: string | undefined;
-  return {
-    publish() {
-      const state = read();
-      if (state.binding === null) return;
-      const bound = state as Bound;
-      const attributes = operatorSearchAttributes(bound);
-      const memo = operatorMemo(bound);
-      // Each upsert is a history event: write them only when what they say changed (a swap, a new
-      // binding), not on every iteration. Current details below are not history and stay live.
+  let lastAttributes: string | undefined;
+  let lastMemo: string | undefined;
+  const publish = (): void => {
+    const state = read();
+    if (state.binding === null) return;
+    const bound = state as Bound;
+    const attributes = operatorSearchAttributes(bound);
+    const memo = operatorMemo(bound);
+    if (atMilestones) {
+      // Each upsert is a history event: each is written only when what it says changed.
+      const attributesJson = JSON.stringify(attributes);
+      const memoJson = JSON.stringify(memo);
+      if (attributesJson !== lastAttributes) {
+        lastAttributes = attributesJson;
+        wf.upsertSearchAttributes([...attributes]);
+      }
+      if (memoJson !== lastMemo) {
+        lastMemo = memoJson;
+        wf.upsertMemo(memo);
+      }
+    } else {
+      // Before the patch: both upserts whenever either changed (kept for recorded histories).
       const published = JSON.stringify({ attributes, memo });
       if (published !== lastPublished) {
         lastPublished = published;
         wf.upsertSearchAttributes([...attributes]);
         wf.upsertMemo(memo);
       }
-      wf.setCurrentDetails(currentDetails(bound));
+    }
+    wf.setCurrentDetails(currentDetails(bound));
+  };
+  return {
+    publish,
+    refresh() {
+      if (!atMilestones) return publish();
+      const state = read();
+      if (state.binding !== null) wf.setCurrentDetails(currentDetails(state as Bound));
     },
   };
 }

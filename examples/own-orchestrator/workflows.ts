@@ -41,7 +41,7 @@ export async function reviewLoop(input: ReviewLoopInput): Promise<ReviewLoopResu
   // --- message-handling API: swaps and consent, and the operator view (packState, memo, search attributes)
   installSwapHandlers(seats);
   const view = installOperatorView(() => seats.packState(active, input[active], { status, ...position, invocations, listSeats: true }));
-  seats.onChange = () => view.publish();
+  seats.onChange = () => view.refresh();
 
   // --- main workflow logic
   const { micro_tasks } = await seats.describe();

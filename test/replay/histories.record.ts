@@ -33,6 +33,23 @@ it('records a job with swaps (rebuilt and reused)', async () => {
   await save('job-with-swaps', handle);
 });
 
+// Recorded after the operator view moved its upserts to milestones (MILESTONE_PATCH): the histories
+// above keep the older behaviour (an upsert pair on every swap), and both must replay.
+it('records a job with swaps under the milestone patch', async () => {
+  const setup = await setupJob('rec-milestones');
+  await writeScript(setup.dir, GATED_PASSING_SCRIPT);
+  const handle = await startJob(setup, jobInput(TINY));
+  await runWorker(setup, async () => {
+    await waitForState(handle, (s) => s.binding !== null && s.status === 'running');
+    await addFact(setup.dir, 'A late fact.');
+    expect((await handle.executeUpdate(requestModelSwap, { args: [swap(BIG, { request_id: 'rec-m-1' })] })).decision).toBe('rebuilt');
+    expect((await handle.executeUpdate(requestModelSwap, { args: [swap(TINY, { request_id: 'rec-m-2' })] })).decision).toBe('reused');
+    await openGate(setup.dir);
+    await handle.result();
+  });
+  await save('job-with-swaps-at-milestones', handle);
+});
+
 it('records a job with an automatic escalation', async () => {
   const setup = await setupJob('rec-escalation');
   const handle = await startJob(setup, jobInput(TINY));

@@ -139,6 +139,40 @@ describe('the governed job', () => {
     });
   });
 
+  it('writes memo and search attributes at milestones, not on every swap; the live view follows every swap', async () => {
+    const setup = await setupJob('milestones');
+    await writeScript(setup.dir, GATED_PASSING_SCRIPT);
+    const handle = await startJob(setup, jobInput(TINY));
+    await runWorker(setup, async () => {
+      await waitForState(handle, (s) => s.binding !== null && s.status === 'running');
+      // Three swaps while the first model call is held at the gate.
+      for (const [n, seat] of [BIG, TINY, BIG].entries()) await handle.executeUpdate(requestModelSwap, { args: [swap(seat, { request_id: `m-${n}` })] });
+      const live = await handle.query(packState);
+      expect(live.seat).toEqual(BIG);
+      expect(live.swap_log).toHaveLength(3);
+      // Memo and search attributes still say what the last milestone (the held invocation) ran on.
+      const held = await handle.describe();
+      expect(held.searchAttributes['CtxPackModel']).toEqual([TINY.model]);
+      expect((held.memo?.['ctxpack'] as { swaps_total: number }).swaps_total).toBe(0);
+      const during = (await handle.fetchHistory()).events ?? [];
+      const accepted = during.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+      expect(accepted).toBeGreaterThan(0);
+      expect(during.slice(accepted).filter((e) => e.upsertWorkflowSearchAttributesEventAttributes || e.workflowPropertiesModifiedEventAttributes)).toEqual([]);
+      expect(during.slice(accepted).filter((e) => e.workflowExecutionUpdateCompletedEventAttributes)).toHaveLength(3);
+
+      await openGate(setup.dir);
+      const result = await handle.result();
+      expect(result.swaps).toBe(3);
+      const done = await handle.describe();
+      expect(done.searchAttributes['CtxPackModel']).toEqual([BIG.model]);
+      expect(done.searchAttributes['CtxPackHash']).toEqual([result.binding.work_unit_pack_hash]);
+      const memo = done.memo?.['ctxpack'] as { swaps_total: number; swap_log: { request_id: string }[]; seat: unknown };
+      expect(memo.swaps_total).toBe(3);
+      expect(memo.swap_log.map((e) => e.request_id)).toEqual(['m-0', 'm-1', 'm-2']);
+      expect(memo.seat).toEqual(BIG);
+    });
+  });
+
   it('applies a swap sent by Signal through the same path, once per request id', async () => {
     const setup = await setupJob('signal');
     await writeScript(setup.dir, GATED_PASSING_SCRIPT);
@@ -222,9 +256,10 @@ describe('the governed job', () => {
       expect(result.seat).toEqual(CLOUD);
       const state = await handle.query(packState);
       expect(state).toMatchObject({ location: 'cloud', cloud_tier: 'cloud-standard' });
-      expect((await handle.describe()).searchAttributes['CtxPackCloud']).toEqual([true]);
       await openGate(setup.dir);
       await handle.result();
+      // Search attributes are written at milestones: the next invocation ran on the cloud seat.
+      expect((await handle.describe()).searchAttributes['CtxPackCloud']).toEqual([true]);
     });
   });
 
