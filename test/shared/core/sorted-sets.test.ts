@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { sortedSet, toSortedSet } from '../../../shared/core/schema/common.js';
+import { compareCodeUnits, sortedSet, toSortedSet } from '../../../shared/core/schema/common.js';
 import { Sources } from '../../../shared/core/schema/index.js';
 
 const item = fc.record({ key: fc.string({ unit: 'grapheme' }), value: fc.integer() });
@@ -16,6 +16,17 @@ describe('set-like arrays (property)', () => {
         expect(toSortedSet(shuffled, (v) => v.key)).toEqual(unique);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('order keys by UTF-16 code units, as compareCodeUnits does, astral characters and lone surrogates included', () => {
+    const key = fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: fc.constantFrom('a', 'é', '\uffff', '\ud83d', '\ude00', '😀', '\u0000') }));
+    fc.assert(
+      fc.property(fc.array(key, { maxLength: 60 }), (keys) => {
+        const expected = [...new Set(keys)].sort(compareCodeUnits);
+        expect(toSortedSet(keys, (k) => k)).toEqual(expected);
+      }),
+      { numRuns: 500 },
     );
   });
 

@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { forgetHashCache, hashCacheStats, hashFilesCached, setHashThreads } from '../../../shared/engine/assemble/hash-cache/index.js';
 import { Workspace } from '../../../shared/engine/workspace-fs.js';
@@ -60,6 +61,39 @@ describe('the hash pool', () => {
     const direct = [];
     for (const f of files) direct.push({ path: f.path, ...(await ws.hashFile(f.path, f.field)) });
     expect(pooled).toEqual({ value: direct });
+  });
+
+  it('gives the same answers with a large file first, last or in the middle, on one to three workers', async () => {
+    const { root, ws, files } = await manyFiles(700);
+    // 12 MiB: the main thread reads it a chunk per event-loop turn while the workers take the rest.
+    for (const at of [0, 350, 699]) await writeFile(path.join(root, files[at]?.path as string), Buffer.alloc(12 * 1024 * 1024, at));
+    const one = await hashAll(ws, files, 0);
+    expect(one).toMatchObject({ value: expect.any(Array) });
+    for (const threads of [1, 2, 3]) expect(await hashAll(ws, files, threads)).toEqual(one);
+  });
+
+  it('finishes the list on the main thread when a worker dies holding chunks, and later calls start a new one', async () => {
+    const { ws, files } = await manyFiles(2000);
+    const one = await hashAll(ws, files, 0);
+    // The first worker to be handed its second chunk is terminated at once: it dies holding both.
+    const post = Worker.prototype.postMessage;
+    let sent = 0;
+    let killed: Worker | undefined;
+    Worker.prototype.postMessage = function (this: Worker, ...args: Parameters<Worker['postMessage']>) {
+      post.apply(this, args);
+      if ((sent += 1) === 2) {
+        killed = this;
+        void this.terminate();
+      }
+    };
+    try {
+      expect(await hashAll(ws, files, 1)).toEqual(one);
+    } finally {
+      Worker.prototype.postMessage = post;
+    }
+    expect(killed).toBeDefined();
+    // The dead worker is gone from the pool: the next call is served by a new one, and answers.
+    expect(await hashAll(ws, files, 1)).toEqual(one);
   });
 
   it('throws the first failing file\'s error, as a loop would', async () => {

@@ -123,6 +123,20 @@ export function hashRegularFileSync(real: string): HashedFile | undefined {
 }
 
 /**
+ * {@link hashRegularFile} yielding to the event loop after every read chunk (1 MiB) of a larger file:
+ * the hash pool's main-thread share, so that while it reads a large file, worker answers are taken
+ * and the workers handed new chunks instead of waiting for it.
+ */
+export async function hashRegularFileSharing(real: string): Promise<HashedFile | undefined> {
+  const steps = hashSteps(real);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/**
  * The one read buffer. Safe to share: a read and the hash update that consumes it are synchronous
  * together, and yields only happen between chunks.
  */

@@ -16,7 +16,7 @@
  */
 import { availableParallelism, cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { hashRegularFileSync } from './file-read.js';
+import { hashRegularFileSharing, hashRegularFileSync } from './file-read.js';
 import { OPEN_FLAGS, READ_CHUNK, type StatKey } from './state.js';
 
 /** What one file gave: its hex sha256, the bytes read, and the fstat key of what was read. */
@@ -29,6 +29,8 @@ export interface PooledHash {
 const MAX_WORKERS = 3;
 /** Files per chunk: small enough to share the work evenly, large enough that messages cost nothing. */
 const CHUNK = 128;
+/** The smallest chunk, near the end of a list (see `take` in hashMany). */
+const MIN_CHUNK = 8;
 /** Below this many files the pool is not worth a message. */
 export const POOL_MIN_FILES = 256;
 
@@ -55,10 +57,15 @@ function hashOne(real) {
     return [hash.digest('hex'), total, info.dev, info.ino, info.size, info.mtimeNs, info.ctimeNs];
   } catch { return null; } finally { closeSync(fd); }
 }
-parentPort.on('message', ({ id, paths }) => parentPort.postMessage({ id, results: paths.map(hashOne) }));
+// A file is hashed by whoever claims it first (see hashMany); 0 marks one the main thread took.
+parentPort.on('message', ({ id, start, paths, claims, owner }) => {
+  const results = paths.map((real, i) => (Atomics.compareExchange(claims, start + i, 0, owner) === 0 ? hashOne(real) : 0));
+  parentPort.postMessage({ id, results });
+});
 `;
 
-type WireResult = [string, number, bigint, bigint, bigint, bigint, bigint] | null;
+/** A hashed file, `null` for one that could not be hashed, `0` for one the main thread claimed first. */
+type WireResult = [string, number, bigint, bigint, bigint, bigint, bigint] | null | 0;
 
 let threads: number | undefined;
 const workers: Worker[] = [];
@@ -82,7 +89,7 @@ function workerCount(): number {
   return Math.max(0, Math.min(cores - 1, MAX_WORKERS));
 }
 
-function fromWire(r: WireResult): PooledHash | undefined {
+function fromWire(r: Exclude<WireResult, 0>): PooledHash | undefined {
   if (r === null) return undefined;
   return { hex: r[0], bytes: r[1], info: { dev: r[2], ino: r[3], size: r[4], mtimeNs: r[5], ctimeNs: r[6] } };
 }
@@ -91,6 +98,15 @@ function fromWire(r: WireResult): PooledHash | undefined {
  * Hashes every host path in `reals` (symlink-free paths: the caller checked the directories), the main
  * thread taking chunks alongside the workers. `undefined` for a file that could not be opened or read,
  * or is not a regular file.
+ *
+ * Workers take chunks from the front of the list, the main thread from the back, and every file is
+ * claimed (an atomic compare-and-swap on a shared array) by the one thread that hashes it. When the
+ * list is handed out, the main thread walks the chunks workers still hold from their far end and
+ * hashes whatever no worker has started, then waits for what they did: no file is hashed twice, and
+ * the list ends at most one file after the last thread stops (a large file met last in a worker's
+ * chunk no longer leaves the main thread hashing that whole chunk again alone). Waiting for a worker
+ * is no worse than reading its file here: a read that never returns would hold this thread as well,
+ * and a worker that exits has what it held hashed here.
  */
 export async function hashMany(reals: readonly string[]): Promise<(PooledHash | undefined)[]> {
   const out: (PooledHash | undefined)[] = new Array(reals.length);
@@ -98,44 +114,68 @@ export async function hashMany(reals: readonly string[]): Promise<(PooledHash | 
   while (workers.length < wanted) {
     const worker = new Worker(WORKER_SOURCE, { eval: true });
     worker.unref();
-    // A worker that dies only loses its chunk: the main thread finishes the list (see below).
+    // A worker that dies only loses its chunks: the main thread hashes them (see onGone below), and
+    // later calls start a new one (a dead worker never answers, and nothing may wait for it).
     worker.on('error', () => undefined);
+    worker.once('exit', () => {
+      const at = workers.indexOf(worker);
+      if (at >= 0) workers.splice(at, 1);
+    });
     workers.push(worker);
   }
-  let next = 0;
-  const take = (): [number, number] | undefined => {
-    if (next >= reals.length) return undefined;
-    const start = next;
-    next = Math.min(reals.length, next + CHUNK);
-    return [start, next];
+  const claims = new Int32Array(new SharedArrayBuffer(Math.max(1, reals.length) * Int32Array.BYTES_PER_ELEMENT));
+  const MAIN = 1;
+  const claimHere = (index: number): boolean => Atomics.compareExchange(claims, index, 0, MAIN) === 0;
+  // With workers, a large file is read a chunk per event-loop turn, so they are kept fed meanwhile.
+  const hashHere = async (index: number): Promise<void> => {
+    if (claimHere(index)) out[index] = await (wanted > 0 ? hashRegularFileSharing : hashRegularFileSync)(reals[index] as string);
   };
-  const stealers: (() => void)[] = [];
+  let front = 0;
+  let back = reals.length;
+  // Chunks shrink as the list runs out (guided scheduling), so the last ones share the work evenly.
+  const chunkSize = (): number => Math.max(MIN_CHUNK, Math.min(CHUNK, Math.ceil((back - front) / (4 * (wanted + 1)))));
   const active = workers.slice(0, wanted);
   // Referenced while they hold work (an unreferenced worker would let the process exit mid-list).
   active.forEach((worker) => worker.ref());
-  const listeners = active.map((worker) => {
+  let pending = 0;
+  let settle: (() => void) | undefined;
+  const inFlightRanges: Map<number, [number, number]>[] = [];
+  const listeners = active.map((worker, k) => {
+    const owner = MAIN + 1 + k;
     const inFlight = new Map<number, [number, number]>();
+    inFlightRanges.push(inFlight);
+    const done = (id: number): void => {
+      inFlight.delete(id);
+      pending -= 1;
+      if (pending === 0) settle?.();
+    };
     const send = (): void => {
-      const range = take();
-      if (!range) return;
+      if (front >= back) return;
+      const range: [number, number] = [front, Math.min(back, front + chunkSize())];
+      front = range[1];
       const id = messageId++;
       inFlight.set(id, range);
-      worker.postMessage({ id, paths: reals.slice(range[0], range[1]) });
+      pending += 1;
+      worker.postMessage({ id, start: range[0], paths: reals.slice(range[0], range[1]), claims, owner });
     };
     const onMessage = ({ id, results }: { id: number; results: WireResult[] }): void => {
       const range = inFlight.get(id);
       if (!range) return;
-      inFlight.delete(id);
-      results.forEach((r, i) => (out[range[0] + i] = fromWire(r)));
+      results.forEach((r, i) => {
+        if (r !== 0) out[range[0] + i] = fromWire(r);
+      });
+      done(id);
       send();
     };
-    // Chunks a dead or late worker holds are done on the main thread.
-    const takeOver = (): void => {
-      for (const range of inFlight.values()) hashHere(range);
-      inFlight.clear();
+    // A worker that exits loses what it claimed and had not answered: the main thread hashes it.
+    const onGone = (): void => {
+      for (const [id, [start, end]] of [...inFlight]) {
+        for (let i = start; i < end; i += 1) {
+          if (Atomics.load(claims, i) === owner || claimHere(i)) out[i] = hashRegularFileSync(reals[i] as string);
+        }
+        done(id);
+      }
     };
-    stealers.push(takeOver);
-    const onGone = takeOver;
     worker.on('message', onMessage);
     worker.once('exit', onGone);
     // Two chunks in flight: the worker never waits for the main thread to hand it the next one.
@@ -146,20 +186,19 @@ export async function hashMany(reals: readonly string[]): Promise<(PooledHash | 
       worker.off('exit', onGone);
     };
   });
-  const hashHere = ([start, end]: [number, number]): void => {
-    for (let i = start; i < end; i += 1) out[i] = hashRegularFileSync(reals[i] as string);
-  };
   try {
-    for (let range = take(); range; range = take()) {
-      hashHere(range);
+    while (back > front) {
+      const end = back;
+      back = Math.max(front, back - chunkSize());
+      for (let i = back; i < end; i += 1) await hashHere(i);
       // Lets worker results (and timers, heartbeats) in between chunks.
       if (active.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    // The list is handed out. A worker still holding chunks may be starved of CPU (the machine is
-    // shared): the main thread hashes those chunks itself rather than wait, and late answers for them
-    // are dropped (their listeners go below). At most two chunks per worker are done twice.
-    if (active.length > 0) await new Promise<void>((resolve) => setImmediate(resolve)); // answers already sent
-    for (const steal of stealers) steal();
+    // The list is handed out: what no worker has started yet, from the far end of each chunk they hold.
+    for (const inFlight of inFlightRanges) {
+      for (const [start, end] of [...inFlight.values()].reverse()) for (let i = end - 1; i >= start; i -= 1) await hashHere(i);
+    }
+    if (pending > 0) await new Promise<void>((resolve) => (settle = resolve));
   } finally {
     listeners.forEach((off) => off());
     active.forEach((worker) => worker.unref());
