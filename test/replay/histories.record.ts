@@ -18,24 +18,10 @@ async function save(name: string, handle: { fetchHistory: Awaited<ReturnType<typ
   await writeFile(new URL(`${name}.json`, FIXTURES), `${historyToJSON(history).split(root).join('<project>/')}\n`);
 }
 
-it('records a job with swaps (rebuilt and reused)', async () => {
-  const setup = await setupJob('rec-swap');
-  await writeScript(setup.dir, GATED_PASSING_SCRIPT);
-  const handle = await startJob(setup, jobInput(TINY));
-  await runWorker(setup, async () => {
-    await waitForState(handle, (s) => s.binding !== null && s.status === 'running');
-    await addFact(setup.dir, 'A late fact.');
-    expect((await handle.executeUpdate(requestModelSwap, { args: [swap(BIG, { request_id: 'rec-1' })] })).decision).toBe('rebuilt');
-    expect((await handle.executeUpdate(requestModelSwap, { args: [swap(TINY, { request_id: 'rec-2' })] })).decision).toBe('reused');
-    await openGate(setup.dir);
-    await handle.result();
-  });
-  await save('job-with-swaps', handle);
-});
-
-// Recorded after the operator view moved its upserts to milestones (MILESTONE_PATCH): the histories
-// above keep the older behaviour (an upsert pair on every swap), and both must replay.
-it('records a job with swaps under the milestone patch', async () => {
+// job-with-swaps.json is kept as recorded before the operator view moved its upserts to milestones
+// (MILESTONE_PATCH): it is the fixture of the old path (an upsert pair on every swap), which
+// today's code can no longer record. This records the same scenario on the patched path.
+it('records a job with swaps (rebuilt and reused), upserts at milestones', async () => {
   const setup = await setupJob('rec-milestones');
   await writeScript(setup.dir, GATED_PASSING_SCRIPT);
   const handle = await startJob(setup, jobInput(TINY));
