@@ -29,7 +29,7 @@ export interface PooledHash {
 const MAX_WORKERS = 3;
 /** Files per chunk: small enough to share the work evenly, large enough that messages cost nothing. */
 const CHUNK = 128;
-/** The smallest chunk, near the end of a list (see `take` in hashMany). */
+/** The smallest chunk, near the end of a list (see `chunkSize` in hashMany). */
 const MIN_CHUNK = 8;
 /** Below this many files the pool is not worth a message. */
 export const POOL_MIN_FILES = 256;
