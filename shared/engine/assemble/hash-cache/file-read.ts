@@ -99,40 +99,29 @@ function* hashSteps(real: string): Generator<number, HashedFile | undefined> {
  * Reads and hashes the regular file at symlink-free host path `real`, keyed by the fstat of the open
  * handle taken before reading (the key must describe what was read, not what is there later).
  * Undefined when it cannot be opened or read, or is not a regular file: the caller delegates.
+ * Yields to the event loop once `yieldEveryBytes` have been read since the last yield; the hash
+ * pool's main-thread share passes one read chunk, so workers are handed work while it reads a large
+ * file.
  */
-export async function hashRegularFile(real: string): Promise<HashedFile | undefined> {
+export async function hashRegularFile(real: string, yieldEveryBytes = YIELD_EVERY_BYTES): Promise<HashedFile | undefined> {
   const steps = hashSteps(real);
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
     pace.bytes += step.value;
-    if (pace.bytes >= YIELD_EVERY_BYTES) await yieldToEventLoop();
+    if (pace.bytes >= yieldEveryBytes) await yieldToEventLoop();
   }
 }
 
 /**
- * {@link hashRegularFile} without yields, for the hash pool's main-thread share (pool.ts): the same
- * open flags, the fstat of the handle before reading, regular files only.
+ * {@link hashRegularFile} without yields (the hash pool with no workers, and what a dead worker held):
+ * the same open flags, the fstat of the handle before reading, regular files only.
  */
 export function hashRegularFileSync(real: string): HashedFile | undefined {
   const steps = hashSteps(real);
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
-  }
-}
-
-/**
- * {@link hashRegularFile} yielding to the event loop after every read chunk (1 MiB) of a larger file:
- * the hash pool's main-thread share, so that while it reads a large file, worker answers are taken
- * and the workers handed new chunks instead of waiting for it.
- */
-export async function hashRegularFileSharing(real: string): Promise<HashedFile | undefined> {
-  const steps = hashSteps(real);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
 

@@ -16,7 +16,7 @@
  */
 import { availableParallelism, cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { hashRegularFileSharing, hashRegularFileSync } from './file-read.js';
+import { hashRegularFile, hashRegularFileSync } from './file-read.js';
 import { OPEN_FLAGS, READ_CHUNK, type StatKey } from './state.js';
 
 /** What one file gave: its hex sha256, the bytes read, and the fstat key of what was read. */
@@ -128,7 +128,9 @@ export async function hashMany(reals: readonly string[]): Promise<(PooledHash | 
   const claimHere = (index: number): boolean => Atomics.compareExchange(claims, index, 0, MAIN) === 0;
   // With workers, a large file is read a chunk per event-loop turn, so they are kept fed meanwhile.
   const hashHere = async (index: number): Promise<void> => {
-    if (claimHere(index)) out[index] = await (wanted > 0 ? hashRegularFileSharing : hashRegularFileSync)(reals[index] as string);
+    if (!claimHere(index)) return;
+    const real = reals[index] as string;
+    out[index] = wanted > 0 ? await hashRegularFile(real, READ_CHUNK) : hashRegularFileSync(real);
   };
   let front = 0;
   let back = reals.length;
