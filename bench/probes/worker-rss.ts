@@ -32,7 +32,14 @@ const ctx: BenchContext = {
 try {
   const { bundles, shape } = await prepareScale(ctx);
   const nodeOptions = process.env['PROBE_NODE_OPTIONS'];
-  const p = await runPoint({ kind, jobs, ctx, bundles, shape, ...(nodeOptions ? { nodeOptions } : {}) });
+  const signal = process.env['PROBE_SNAPSHOT_SIGNAL'];
+  const onPhase = async (phase: string, pid: number) => {
+    if (!signal) return;
+    process.kill(pid, signal);
+    console.error(`sent ${signal} to the worker (${phase})`);
+    await new Promise((resolve) => setTimeout(resolve, 15_000)); // the snapshot is written on the worker's main thread
+  };
+  const p = await runPoint({ kind, jobs, ctx, bundles, shape, onPhase, ...(nodeOptions ? { nodeOptions } : {}) });
   console.log(`${kind} ${jobs}: idle ${p.idle_rss_mb} MB, bound ${p.bound_rss_mb}, swapped ${p.swapped_rss_mb}, peak ${p.peak_rss_mb}, end ${p.end_rss_mb}; swap p50 ${p.swap_p50_ms} p99 ${p.swap_p99_ms}; WFT max ${p.wft_max_ms}`);
 } finally {
   await rm(scratch, { recursive: true, force: true });

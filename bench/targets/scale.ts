@@ -154,6 +154,8 @@ export interface PointPlan {
   readonly shape: BareShape;
   /** NODE_OPTIONS for the worker process (probes only: the bench rows run both workers as they ship). */
   readonly nodeOptions?: string;
+  /** Called with the worker's pid once every job is bound and once every swap is done (probes: heap snapshots). */
+  readonly onPhase?: (phase: 'bound' | 'swapped', pid: number) => Promise<void>;
 }
 
 /** Runs one point on its own dev server and worker process. */
@@ -174,6 +176,7 @@ export async function runPoint(plan: PointPlan): Promise<ScalePoint> {
     const client = server.client;
     const handles = await startJobs(client, kind, jobs, taskQueue, plan.shape);
     const bound = await rss(worker.pid);
+    await plan.onPhase?.('bound', worker.pid);
     const latencies: number[] = [];
     await Promise.all(
       handles.map(async (handle, i) => {
@@ -192,6 +195,7 @@ export async function runPoint(plan: PointPlan): Promise<ScalePoint> {
       }),
     );
     const swapped = await rss(worker.pid);
+    await plan.onPhase?.('swapped', worker.pid);
     await mkdir(path.dirname(gate), { recursive: true });
     const released = performance.now();
     const releasedAt = Date.now(); // the dev server runs on this machine: history times share this clock
