@@ -12,7 +12,7 @@ type CountO200k = (text: string, options: { disallowedSpecial: Set<string> }) =>
 let countO200k: CountO200k | undefined;
 
 /**
- * The encoding's tables take ~60 MB of memory, so they load on the first count, not on import: a
+ * The encoding's tables take ~55-70 MB of resident memory, so they load on the first count, not on import: a
  * worker that only calls models (and never assembles) does not pay for them.
  */
 function encoder(): CountO200k {
