@@ -6,17 +6,17 @@
  * redactions from every part included. Every case runs both ways: as written (a few required files)
  * and with 300 more (over the pool's threshold).
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assemblePacks, assemblyMemo } from '../../../shared/engine/assemble/index.js';
 import { Workspace } from '../../../shared/engine/workspace-fs.js';
-import { copyExampleWorkspace, WORK_UNIT } from '../../support/workspace.js';
+import { copyExampleWorkspace, removeWorkspaceCopy, WORK_UNIT } from '../../support/workspace.js';
 
 const created: string[] = [];
 afterEach(async () => {
   assemblyMemo.clear();
-  await Promise.all(created.splice(0).map((dir) => rm(path.dirname(dir), { recursive: true, force: true })));
+  await Promise.all(created.splice(0).map(removeWorkspaceCopy));
 });
 
 const PADDING = 300;
