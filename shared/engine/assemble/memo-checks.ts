@@ -6,7 +6,8 @@
  * - `paths` + `ids`: every file whose hash came from the stat-keyed hash cache, with the stat key
  *   `(dev, ino, size, mtimeNs, ctimeNs)` the cache holds for exactly that hash. An `lstat` equal to it
  *   now means the same bytes, on the hash cache's own grounds (ctime in the key, the same-tick rule);
- *   checking costs one `lstat` per file and one per directory, and no hash-cache lookup at all;
+ *   checking costs one `lstat` per file and one per directory, and no hash-cache lookup at all. The
+ *   key is compared in Node's number form (hash-cache/state.ts `numberFormOf`), which is cheaper to take;
  * - `content`: every other file read (definitions, context sources, files changed too recently for
  *   the cache to keep): read and hashed again, which for these small files is cheap;
  * - `exists` answers and `glob` results, asked again.
@@ -21,9 +22,9 @@ import { INPUT_LIMITS } from '../bounded-read.js';
 import { sha256 } from '../hash.js';
 import type { Workspace } from '../workspace-fs.js';
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
-import { hostPath, plainFileStat, plainParents, yieldToEventLoop } from './hash-cache/file-read.js';
+import { hostPath, plainFileStatNumbers, plainParents, yieldToEventLoop } from './hash-cache/file-read.js';
 import { OPEN_FLAGS } from './hash-cache/state.js';
-import { cachedIdentity } from './hash-cache/index.js';
+import { cachedStatNumbers } from './hash-cache/index.js';
 import type { Observation } from './observations.js';
 
 export interface GlobCheck {
@@ -35,8 +36,8 @@ export interface GlobCheck {
 export interface MemoChecks {
   /** Files checked by their stat key, in `ids` order. */
   readonly paths: readonly string[];
-  /** Five values per path: dev, ino, size, mtimeNs, ctimeNs. */
-  readonly ids: BigInt64Array;
+  /** Five values per path: dev, ino, size, mtimeMs, ctimeMs, as a non-bigint `lstat` reports them. */
+  readonly ids: Float64Array;
   /** Files checked by their bytes: `[path, "sha256:..."]`. */
   readonly content: readonly (readonly [string, string])[];
   readonly exists: readonly (readonly [string, boolean])[];
@@ -72,10 +73,10 @@ export function checksFor(workspace: Workspace, observed: readonly Observation[]
     }
   }
   const paths: string[] = [];
-  const keys: (readonly bigint[])[] = [];
+  const keys: (readonly number[])[] = [];
   const content: [string, string][] = [];
   for (const [path, hash] of hashes) {
-    const key = cachedIdentity(workspace, path, hash);
+    const key = cachedStatNumbers(workspace, path, hash);
     if (key) {
       paths.push(path);
       keys.push(key);
@@ -83,7 +84,7 @@ export function checksFor(workspace: Workspace, observed: readonly Observation[]
       content.push([path, hash]);
     }
   }
-  const ids = new BigInt64Array(paths.length * ID_FIELDS);
+  const ids = new Float64Array(paths.length * ID_FIELDS);
   keys.forEach((key, i) => ids.set(key, i * ID_FIELDS));
   return { paths, ids, content, exists: [...exists], globs };
 }
@@ -119,13 +120,13 @@ export async function checksHold(workspace: Workspace, checks: MemoChecks): Prom
     const root = workspace.root;
     const plainDirs = new Set<string>();
     for (let i = 0, o = 0; i < paths.length; i += 1, o += ID_FIELDS) {
-      const info = plainFileStat(root, paths[i] as string, plainDirs);
+      const info = plainFileStatNumbers(root, paths[i] as string, plainDirs);
       // Size and times first: they are what an edit changes.
       if (
         info === undefined ||
         info.size !== ids[o + 2] ||
-        info.mtimeNs !== ids[o + 3] ||
-        info.ctimeNs !== ids[o + 4] ||
+        info.mtimeMs !== ids[o + 3] ||
+        info.ctimeMs !== ids[o + 4] ||
         info.ino !== ids[o + 1] ||
         info.dev !== ids[o]
       ) {

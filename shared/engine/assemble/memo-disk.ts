@@ -3,11 +3,11 @@
  * worker) reuses the packs of the last assembly when nothing changed, at the cost of one `lstat` per
  * input file instead of a full assembly.
  *
- * One file per assembly key, `<workspace>/.ctxpack/cache/assembly-memo.<id>.v1.bin` (git-ignored
+ * One file per assembly key, `<workspace>/.ctxpack/cache/assembly-memo.<id>.v2.bin` (git-ignored
  * with the rest of the cache), written atomically (temp file and rename: a reader sees the old file
  * or the new one); every save prunes all but the {@link MEMOS_KEPT} most recently used. Layout: one
  * line of JSON (the header), then the sections it gives the lengths of: the checked paths
- * (`\n`-separated UTF-8), their stat keys (5 x int64 each, little-endian), then each value's bytes
+ * (`\n`-separated UTF-8), their stat keys (5 x float64 each, little-endian), then each value's bytes
  * (the sealed packs).
  *
  * What makes a saved memo usable, each checked on load, anything else being "no memo" (a full
@@ -39,7 +39,8 @@ import { HASH_CACHE_DIR } from './hash-cache/state.js';
 import { ID_FIELDS, type GlobCheck, type MemoChecks } from './memo-checks.js';
 
 const FORMAT = 'ctxpack-assembly-memo';
-const VERSION = 1;
+/** 2: stat keys as float64 (memo-checks.ts `statNumbers`); 1 held them as int64 nanoseconds. */
+const VERSION = 2;
 /** Largest memo file read: two packs at the pack limit, plus their checks. */
 const MAX_FILE_BYTES = 2 * INPUT_LIMITS.pack + INPUT_LIMITS.cache;
 const LITTLE_ENDIAN = endianness() === 'LE';
@@ -111,7 +112,7 @@ export async function saveMemo<T>(workspace: Workspace, key: string, checks: Mem
     const values = codec.encode(value);
     const pathBytes = Buffer.from(checks.paths.join('\n'), 'utf8');
     const idBytes = LITTLE_ENDIAN ? Buffer.from(checks.ids.buffer, checks.ids.byteOffset, checks.ids.byteLength) : Buffer.alloc(checks.ids.length * 8);
-    if (!LITTLE_ENDIAN) checks.ids.forEach((v, i) => idBytes.writeBigInt64LE(v, i * 8));
+    if (!LITTLE_ENDIAN) checks.ids.forEach((v, i) => idBytes.writeDoubleLE(v, i * 8));
     const header: Header = {
       format: FORMAT,
       version: VERSION,
@@ -240,9 +241,9 @@ export async function loadMemo<T>(workspace: Workspace, key: string, codec: Memo
     // Paths come from a file anyone with write access to the cache could have edited: the path rules
     // hold for each (the fast path makes this cheap), so a check never stats outside the workspace.
     for (const p of paths) if (workspacePathProblem(p) !== undefined) return undefined;
-    // A copy either way (slice: a fresh, aligned buffer), read as the host's int64s where those are LE.
-    const ids = LITTLE_ENDIAN ? new BigInt64Array(Uint8Array.prototype.slice.call(idBytes).buffer) : new BigInt64Array(header.files * ID_FIELDS);
-    if (!LITTLE_ENDIAN) for (let i = 0; i < ids.length; i += 1) ids[i] = idBytes.readBigInt64LE(i * 8);
+    // A copy either way (slice: a fresh, aligned buffer), read as the host's doubles where those are LE.
+    const ids = LITTLE_ENDIAN ? new Float64Array(Uint8Array.prototype.slice.call(idBytes).buffer) : new Float64Array(header.files * ID_FIELDS);
+    if (!LITTLE_ENDIAN) for (let i = 0; i < ids.length; i += 1) ids[i] = idBytes.readDoubleLE(i * 8);
     // Views into the file's buffer, not copies: the packs are most of it, and copying 5 MB costs
     // more (in copying and in garbage collection) than keeping the rest of the file alive.
     const values = header.hashes.map((hash, i) => ({ bytes: section(header.sections[i + 2] as number), hash }));

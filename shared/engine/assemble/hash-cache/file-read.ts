@@ -4,7 +4,7 @@
  * event loop (see "Fast path and symlinks" in index.ts).
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, fstatSync, lstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readSync, type BigIntStats, type Stats } from 'node:fs';
 import path from 'node:path';
 import { OPEN_FLAGS, pace, READ_CHUNK, YIELD_EVERY_BYTES } from './state.js';
 
@@ -35,6 +35,20 @@ export function plainFileStat(root: string, rel: string, plainDirs: Set<string> 
     return info?.isFile() ? info : undefined;
   } catch {
     return undefined; // ENOTDIR, EACCES...: Workspace.hashFile says what is wrong
+  }
+}
+
+/**
+ * {@link plainFileStat} in Node's number form (times in float milliseconds): what the assembly memo
+ * compares, 10,000 files at a time. Cheaper than the bigint form, which allocates a BigInt per field.
+ */
+export function plainFileStatNumbers(root: string, rel: string, plainDirs: Set<string> | undefined): Stats | undefined {
+  if (!plainParents(root, rel, plainDirs)) return undefined;
+  try {
+    const info = lstatSync(hostPath(root, rel), { throwIfNoEntry: false });
+    return info?.isFile() ? info : undefined;
+  } catch {
+    return undefined;
   }
 }
 

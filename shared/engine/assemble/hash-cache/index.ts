@@ -69,7 +69,7 @@ import { hashRegularFile, hostPath, plainFileStat, plainParents, yieldToEventLoo
 import { flush, load, record, scheduleFlush } from './persistence.js';
 import { hashMany, POOL_MIN_FILES, type PooledHash } from './pool.js';
 import { currentStamp, trustworthy } from './stamp.js';
-import { identityOf, keyMatches, keyOf, pace, stateFor, states, YIELD_EVERY_BYTES, YIELD_EVERY_LOOKUPS, type CacheState, type FileHash, type HashCacheStats, type Stamp } from './state.js';
+import { keyMatches, keyOf, numberFormOf, pace, stateFor, states, YIELD_EVERY_BYTES, YIELD_EVERY_LOOKUPS, type CacheState, type FileHash, type HashCacheStats, type Stamp } from './state.js';
 
 export { HASH_CACHE_DIR, HASH_CACHE_FILE, type HashCacheStats } from './state.js';
 export { POOL_MIN_FILES, setHashThreads } from './pool.js';
@@ -202,16 +202,16 @@ export async function hashesUnchanged(workspace: Workspace, expected: ReadonlyMa
 }
 
 /**
- * The stat key `(dev, ino, size, mtimeNs, ctimeNs)` under which `rel` is cached with hash `sha256`, or
- * undefined when it is not cached with that hash (never stored, racy, or changed since). An `lstat`
- * equal to this key later means the file still has those bytes, on the same grounds as a cache hit:
- * the assembly memo (memo-checks.ts) keys its saved checks on it.
+ * The stat key `(dev, ino, size, mtimeNs, ctimeNs)` under which `rel` is cached with hash `sha256`, in
+ * Node's number form (`numberFormOf`), or undefined when it is not cached with that hash (never
+ * stored, racy, or changed since). A number-form `lstat` equal to this later means the file still has
+ * those bytes, on the same grounds as a cache hit: the assembly memo (memo-checks.ts) keys its saved
+ * checks on it.
  */
-export function cachedIdentity(workspace: Workspace, rel: string, sha256: string): readonly bigint[] | undefined {
+export function cachedStatNumbers(workspace: Workspace, rel: string, sha256: string): readonly number[] | undefined {
   const entry = states.get(workspace.root)?.entries.get(rel);
   if (!entry || sha256.length !== HASH_LENGTH || !sha256.endsWith(entry.hex)) return undefined;
-  const key = identityOf(entry);
-  return key.length === 5 ? key : undefined;
+  return numberFormOf(entry.key);
 }
 
 /** Writes unsaved entries now (e.g. before a short-lived process exits, or a workspace is deleted). */

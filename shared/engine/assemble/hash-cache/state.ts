@@ -45,7 +45,7 @@ export function keyMatches(entry: Entry, info: StatKey): boolean {
 }
 
 /** The entry's key as `[dev, ino, size, mtimeNs, ctimeNs]` (empty when malformed). */
-export function identityOf(entry: Entry): readonly bigint[] {
+function identityOf(entry: Entry): readonly bigint[] {
   return (entry.parsed ??= parseKey(entry.key));
 }
 
@@ -56,6 +56,29 @@ function parseKey(key: string): readonly bigint[] {
     return []; // a malformed saved key never matches
   }
 }
+
+/**
+ * `key` in Node's number form: `[dev, ino, size, mtimeMs, ctimeMs]` as a non-bigint `lstat` reports
+ * them (cheaper to take than the bigint form, which allocates a BigInt per field). Node computes each
+ * time as `seconds * 1000 + nanoseconds / 1e6` in doubles, and so does this, from the decimal
+ * nanoseconds (a test checks both agree on every supported Node). Undefined when malformed.
+ *
+ * Why float milliseconds still identify the bytes: a double holds today's epoch milliseconds to
+ * about 0.24 µs. ctime is set by the kernel on every change, the cache only holds keys whose last
+ * change was more than the granularity g (10 ms, or 2 s) before its stamp, and a later change is
+ * stamped S - g at the earliest (index.ts, "Same-tick edits"). For a later change to compare equal,
+ * its ctime would have to land within 0.24 µs of the old one: the clock stepped back by g less
+ * 0.24 µs, the residual risk the cache already names.
+ */
+export function numberFormOf(key: string): number[] | undefined {
+  if (!DECIMAL_KEY.test(key)) return undefined;
+  const [dev, ino, size, mtimeNs, ctimeNs] = key.split(':') as [string, string, string, string, string];
+  const ms = (ns: string): number => Number(ns.slice(0, -9) || '0') * 1000 + Number(ns.slice(-9)) / 1e6;
+  return [Number(dev), Number(ino), Number(size), ms(mtimeNs), ms(ctimeNs)];
+}
+
+/** Five non-negative decimals: a negative field (a pre-1970 time) is malformed here, and never reused. */
+const DECIMAL_KEY = /^\d+:\d+:\d+:\d+:\d+$/;
 
 export function keyOf(info: StatKey): string {
   return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
