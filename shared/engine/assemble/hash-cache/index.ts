@@ -69,7 +69,7 @@ import { hashRegularFile, hostPath, plainFileStat, plainParents, yieldToEventLoo
 import { flush, load, record, scheduleFlush } from './persistence.js';
 import { hashMany, POOL_MIN_FILES, type PooledHash } from './pool.js';
 import { currentStamp, trustworthy } from './stamp.js';
-import { keyMatches, keyOf, numberFormOf, pace, stateFor, states, YIELD_EVERY_BYTES, YIELD_EVERY_LOOKUPS, type CacheState, type FileHash, type HashCacheStats, type Stamp } from './state.js';
+import { identityOf, keyMatches, keyOf, numberFormOf, pace, stateFor, states, YIELD_EVERY_BYTES, YIELD_EVERY_LOOKUPS, type CacheState, type FileHash, type HashCacheStats, type Stamp } from './state.js';
 
 export { HASH_CACHE_DIR, HASH_CACHE_FILE, type HashCacheStats } from './state.js';
 export { POOL_MIN_FILES, setHashThreads } from './pool.js';
@@ -211,7 +211,8 @@ export async function hashesUnchanged(workspace: Workspace, expected: ReadonlyMa
 export function cachedStatNumbers(workspace: Workspace, rel: string, sha256: string): readonly number[] | undefined {
   const entry = states.get(workspace.root)?.entries.get(rel);
   if (!entry || sha256.length !== HASH_LENGTH || !sha256.endsWith(entry.hex)) return undefined;
-  return numberFormOf(entry.key);
+  // From the parsed key (a fresh entry has it already): cheaper than parsing the decimal string.
+  return numberFormOf(identityOf(entry));
 }
 
 /** Writes unsaved entries now (e.g. before a short-lived process exits, or a workspace is deleted). */

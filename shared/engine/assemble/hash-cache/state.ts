@@ -45,7 +45,7 @@ export function keyMatches(entry: Entry, info: StatKey): boolean {
 }
 
 /** The entry's key as `[dev, ino, size, mtimeNs, ctimeNs]` (empty when malformed). */
-function identityOf(entry: Entry): readonly bigint[] {
+export function identityOf(entry: Entry): readonly bigint[] {
   return (entry.parsed ??= parseKey(entry.key));
 }
 
@@ -60,8 +60,8 @@ function parseKey(key: string): readonly bigint[] {
 /**
  * `key` in Node's number form: `[dev, ino, size, mtimeMs, ctimeMs]` as a non-bigint `lstat` reports
  * them (cheaper to take than the bigint form, which allocates a BigInt per field). Node computes each
- * time as `seconds * 1000 + nanoseconds / 1e6` in doubles, and so does this, from the decimal
- * nanoseconds (a test checks both agree on every supported Node). Undefined when malformed.
+ * time as `seconds * 1000 + nanoseconds / 1e6` in doubles, and so does this, from the bigint
+ * nanoseconds (a test checks both agree on every supported Node). Undefined for a malformed key.
  *
  * Why float milliseconds still identify the bytes: a double holds today's epoch milliseconds to
  * about 0.24 µs. ctime is set by the kernel on every change, the cache only holds keys whose last
@@ -70,15 +70,14 @@ function parseKey(key: string): readonly bigint[] {
  * its ctime would have to land within 0.24 µs of the old one: the clock stepped back by g less
  * 0.24 µs, the residual risk the cache already names.
  */
-export function numberFormOf(key: string): number[] | undefined {
-  if (!DECIMAL_KEY.test(key)) return undefined;
-  const [dev, ino, size, mtimeNs, ctimeNs] = key.split(':') as [string, string, string, string, string];
-  const ms = (ns: string): number => Number(ns.slice(0, -9) || '0') * 1000 + Number(ns.slice(-9)) / 1e6;
+export function numberFormOf(key: readonly bigint[]): number[] | undefined {
+  if (key.length !== 5) return undefined;
+  const [dev, ino, size, mtimeNs, ctimeNs] = key as [bigint, bigint, bigint, bigint, bigint];
+  // A pre-1970 time splits differently here (BigInt division truncates toward zero): it then never
+  // matches, which only costs a full assembly.
+  const ms = (ns: bigint): number => Number(ns / NS_PER_SECOND) * 1000 + Number(ns % NS_PER_SECOND) / 1e6;
   return [Number(dev), Number(ino), Number(size), ms(mtimeNs), ms(ctimeNs)];
 }
-
-/** Five non-negative decimals: a negative field (a pre-1970 time) is malformed here, and never reused. */
-const DECIMAL_KEY = /^\d+:\d+:\d+:\d+:\d+$/;
 
 export function keyOf(info: StatKey): string {
   return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
