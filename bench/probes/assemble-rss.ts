@@ -8,6 +8,7 @@
  * `{ "max_rss_bytes", "work_unit_pack_hash", "hash_cache_misses" }`. `--idle` loads the same modules
  * and assembles nothing: the process's own footprint.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { flushHashCache, hashCacheStats } from '../../shared/engine/assemble/hash-cache/index.js';
 import { assemblePacks } from '../../shared/engine/assemble/index.js';
@@ -26,6 +27,18 @@ if (!values.idle) {
   await flushHashCache(workspace);
   hash = packs.workUnit.hash;
 }
-// maxRSS is in kilobytes (KiB on Linux).
-const maxRss = process.resourceUsage().maxRSS * 1024;
+// The peak of this process's own memory: VmHWM on Linux. Not getrusage's maxRSS: a child forked from the
+// bench (libuv forks, then execs) starts with the parent's resident set counted in it, so maxRSS reports
+// at least the bench process's RSS at the fork (294 MB for an idle probe in one run, 122 MB measured alone).
+const maxRss = peakRssBytes();
+
+function peakRssBytes(): number {
+  try {
+    const kib = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (kib !== undefined) return Number(kib) * 1024;
+  } catch {
+    // not Linux: getrusage below (inflated by the parent's size at the fork, as said above)
+  }
+  return process.resourceUsage().maxRSS * 1024; // KiB
+}
 console.log(JSON.stringify({ max_rss_bytes: maxRss, work_unit_pack_hash: hash, hash_cache_misses: hashCacheStats(workspace).misses }));
