@@ -4,10 +4,10 @@
  * into
  *
  * - `paths` + `ids`: every file whose hash came from the stat-keyed hash cache, with the stat key
- *   `(dev, ino, size, mtimeNs, ctimeNs)` the cache holds for exactly that hash. An `lstat` equal to it
+ *   `(dev, ino, size, mtimeMs, ctimeMs)` the cache holds for exactly that hash. An `lstat` equal to it
  *   now means the same bytes, on the hash cache's own grounds (ctime in the key, the same-tick rule);
  *   checking costs one `lstat` per file and one per directory, and no hash-cache lookup at all. The
- *   key is compared in Node's number form (hash-cache/state.ts `numberFormOf`), which is cheaper to take;
+ *   key is in Node's number form (float milliseconds, hash-cache/state.ts `keyOf`), cheap to compare;
  * - `content`: every other file read (definitions, context sources, files changed too recently for
  *   the cache to keep): read and hashed again, which for these small files is cheap;
  * - `exists` answers and `glob` results, asked again.
@@ -22,7 +22,7 @@ import { INPUT_LIMITS } from '../bounded-read.js';
 import { sha256 } from '../hash.js';
 import type { Workspace } from '../workspace-fs.js';
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
-import { hostPath, plainFileStatNumbers, plainParents, yieldToEventLoop } from './hash-cache/file-read.js';
+import { hostPath, plainFileStat, plainParents, yieldToEventLoop } from './hash-cache/file-read.js';
 import { OPEN_FLAGS } from './hash-cache/state.js';
 import { cachedStatNumbers } from './hash-cache/index.js';
 import type { Observation } from './observations.js';
@@ -120,7 +120,7 @@ export async function checksHold(workspace: Workspace, checks: MemoChecks): Prom
     const root = workspace.root;
     const plainDirs = new Set<string>();
     for (let i = 0, o = 0; i < paths.length; i += 1, o += ID_FIELDS) {
-      const info = plainFileStatNumbers(root, paths[i] as string, plainDirs);
+      const info = plainFileStat(root, paths[i] as string, plainDirs);
       // Size and times first: they are what an edit changes.
       if (
         info === undefined ||

@@ -39,7 +39,7 @@ import { HASH_CACHE_DIR } from './hash-cache/state.js';
 import { ID_FIELDS, type GlobCheck, type MemoChecks } from './memo-checks.js';
 
 const FORMAT = 'ctxpack-assembly-memo';
-/** 2: stat keys as float64 (memo-checks.ts `statNumbers`); 1 held them as int64 nanoseconds. */
+/** 2: stat keys as float64 (the hash cache's number form, state.ts `keyOf`); 1 held int64 nanoseconds. */
 const VERSION = 2;
 /** Largest memo file read: two packs at the pack limit, plus their checks. */
 const MAX_FILE_BYTES = 2 * INPUT_LIMITS.pack + INPUT_LIMITS.cache;

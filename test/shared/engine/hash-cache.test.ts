@@ -164,14 +164,14 @@ describe('the file hash cache', () => {
     await hashFileCached(ws, 'src/a.js', 'f');
     await forgetHashCache(ws);
     const file = path.join(root, ...HASH_CACHE_DIR.split('/'), HASH_CACHE_FILE);
-    for (const body of ['{"version":1,"entries":{"src/a.js":["1:2:3:4:5"', 'null', '{"version":2,"entries":{}}', '{"version":1,"entries":{"src/a.js":"x"}}']) {
+    for (const body of ['{"version":2,"entries":{"src/a.js":["1:2:3:4:5"', 'null', '{"version":3,"entries":{}}', '{"version":2,"entries":{"src/a.js":"x"}}', '{"version":2,"entries":{"src/a.js":["1:2:3:4e3:5","' + 'f'.repeat(64) + '"]}}']) {
       await writeFile(file, body);
       expect(await hashFileCached(ws, 'src/a.js', 'f')).toEqual({ sha256: sha('a\n'), bytes: 2 });
       expect(hashCacheStats(ws)).toMatchObject({ hits: 0, misses: 1 });
       await forgetHashCache(ws);
     }
     // An entry whose key does not match the file is never served, whatever hash it claims.
-    await writeFile(file, JSON.stringify({ version: 1, entries: { 'src/a.js': ['1:2:2:4:5', 'f'.repeat(64)] } }));
+    await writeFile(file, JSON.stringify({ version: 2, entries: { 'src/a.js': ['1:2:2:4.5:5.25', 'f'.repeat(64)] } }));
     expect(await hashFileCached(ws, 'src/a.js', 'f')).toEqual({ sha256: sha('a\n'), bytes: 2 });
   });
 

@@ -4,7 +4,7 @@
  * event loop (see "Fast path and symlinks" in index.ts).
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, fstatSync, lstatSync, openSync, readSync, type BigIntStats, type Stats } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { OPEN_FLAGS, pace, READ_CHUNK, YIELD_EVERY_BYTES } from './state.js';
 
@@ -23,32 +23,21 @@ export function hostPath(root: string, rel: string): string {
   return path.sep === '/' ? `${root}/${rel}` : path.join(root, ...rel.split('/'));
 }
 
+/** Number form (see `keyOf` in state.ts); a missing file is undefined, not an error. */
+const LSTAT_OPTIONS = { throwIfNoEntry: false } as const;
+
 /**
  * `lstat` of `rel` when every component is a plain directory and the last a regular file, otherwise
  * undefined (a symlink is neither here, so it always leaves the fast path). Directories already in
  * `plainDirs` are not checked again; checked ones are added.
  */
-export function plainFileStat(root: string, rel: string, plainDirs: Set<string> | undefined): BigIntStats | undefined {
+export function plainFileStat(root: string, rel: string, plainDirs: Set<string> | undefined): Stats | undefined {
   if (!plainParents(root, rel, plainDirs)) return undefined;
   try {
-    const info = lstatSync(hostPath(root, rel), { bigint: true, throwIfNoEntry: false });
+    const info = lstatSync(hostPath(root, rel), LSTAT_OPTIONS);
     return info?.isFile() ? info : undefined;
   } catch {
     return undefined; // ENOTDIR, EACCES...: Workspace.hashFile says what is wrong
-  }
-}
-
-/**
- * {@link plainFileStat} in Node's number form (times in float milliseconds): what the assembly memo
- * compares, 10,000 files at a time. Cheaper than the bigint form, which allocates a BigInt per field.
- */
-export function plainFileStatNumbers(root: string, rel: string, plainDirs: Set<string> | undefined): Stats | undefined {
-  if (!plainParents(root, rel, plainDirs)) return undefined;
-  try {
-    const info = lstatSync(hostPath(root, rel), { throwIfNoEntry: false });
-    return info?.isFile() ? info : undefined;
-  } catch {
-    return undefined;
   }
 }
 
@@ -73,7 +62,7 @@ export function plainParents(root: string, rel: string, plainDirs: Set<string> |
   }
 }
 
-type HashedFile = { info: BigIntStats; hex: string; bytes: number };
+type HashedFile = { info: Stats; hex: string; bytes: number };
 
 /**
  * The read loop of both forms below: opens `real` (OPEN_FLAGS), keys it by the fstat of the handle
@@ -88,7 +77,7 @@ function* hashSteps(real: string): Generator<number, HashedFile | undefined> {
     return undefined;
   }
   try {
-    const info = fstatSync(fd, { bigint: true });
+    const info = fstatSync(fd);
     if (!info.isFile()) return undefined;
     const hash: Hash = createHash('sha256');
     let total = 0;
@@ -98,7 +87,7 @@ function* hashSteps(real: string): Generator<number, HashedFile | undefined> {
       hash.update(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead));
       total += bytesRead;
       // A short read that reaches the stat size is the end of a regular file: skip the empty read.
-      if (bytesRead < buffer.length && BigInt(total) === info.size) break;
+      if (bytesRead < buffer.length && total === info.size) break;
       yield bytesRead;
     }
     return { info, hex: hash.digest('hex'), bytes: total };

@@ -12,11 +12,12 @@
  *
  * ## Key and storage
  *
- * An entry maps a workspace path to the file's `(dev, ino, size, mtimeNs, ctimeNs)` and its sha256; a
- * lookup hits only when all five still match the file's `lstat` (nanoseconds, bigint). ctime is in
+ * An entry maps a workspace path to the file's `(dev, ino, size, mtimeMs, ctimeMs)` and its sha256; a
+ * lookup hits only when all five still match the file's `lstat` (Node's number form: float
+ * milliseconds, precise to about 0.24 µs; `keyOf` in state.ts says why that is enough). ctime is in
  * the key because nobody can set it: `touch -d`, `cp -p` or `tar` can put an old mtime back after
  * changing the bytes, but every write, chmod, link or rename moves ctime to "now". Entries live in
- * memory per workspace root and are saved to `<workspace>/.ctxpack/cache/file-hashes.v1.json`
+ * memory per workspace root and are saved to `<workspace>/.ctxpack/cache/file-hashes.v2.json`
  * (atomically: temp file and rename), about 100 ms after the last new entry or on
  * {@link flushHashCache}. A missing, unreadable or malformed cache file is an empty cache. Two
  * processes writing it: the last rename wins, and a lost entry only costs a re-hash.
@@ -61,7 +62,7 @@
  *
  * Node-only. Not for workflow code (I/O).
  */
-import type { BigIntStats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { assertWorkspacePath, workspacePathProblem } from '../../../core/paths.js';
 import type { Workspace } from '../../workspace-fs.js';
 import { noteFileHash } from '../observations.js';
@@ -69,7 +70,7 @@ import { hashRegularFile, hostPath, plainFileStat, plainParents, yieldToEventLoo
 import { flush, load, record, scheduleFlush } from './persistence.js';
 import { hashMany, POOL_MIN_FILES, type PooledHash } from './pool.js';
 import { currentStamp, trustworthy } from './stamp.js';
-import { identityOf, keyMatches, keyOf, numberFormOf, pace, stateFor, states, YIELD_EVERY_BYTES, YIELD_EVERY_LOOKUPS, type CacheState, type FileHash, type HashCacheStats, type Stamp } from './state.js';
+import { identityOf, keyMatches, keyOf, pace, stateFor, states, YIELD_EVERY_BYTES, YIELD_EVERY_LOOKUPS, type CacheState, type FileHash, type HashCacheStats, type Stamp } from './state.js';
 
 export { HASH_CACHE_DIR, HASH_CACHE_FILE, type HashCacheStats } from './state.js';
 export { POOL_MIN_FILES, setHashThreads } from './pool.js';
@@ -162,10 +163,10 @@ export async function hashFilesCached(
 /** Counts and (when it may be stored: a stamp, the whole file, the same-tick rule) records a read. */
 function storeRead(state: CacheState, rel: string, read: PooledHash, stamp: Stamp | undefined): FileHash & { path: string } {
   state.stats.misses += 1;
-  const complete = BigInt(read.bytes) === read.info.size;
+  const complete = read.bytes === read.info.size;
   if (stamp && complete && trustworthy(read.info, stamp)) {
-    const { dev, ino, size, mtimeNs, ctimeNs } = read.info;
-    record(state, rel, { key: keyOf(read.info), hex: read.hex, parsed: [dev, ino, size, mtimeNs, ctimeNs] });
+    const { dev, ino, size, mtimeMs, ctimeMs } = read.info;
+    record(state, rel, { key: keyOf(read.info), hex: read.hex, parsed: [dev, ino, size, mtimeMs, ctimeMs] });
   } else {
     if (stamp && complete) state.stats.racy += 1;
     if (state.entries.delete(rel)) scheduleFlush(state);
@@ -202,17 +203,16 @@ export async function hashesUnchanged(workspace: Workspace, expected: ReadonlyMa
 }
 
 /**
- * The stat key `(dev, ino, size, mtimeNs, ctimeNs)` under which `rel` is cached with hash `sha256`, in
- * Node's number form (`numberFormOf`), or undefined when it is not cached with that hash (never
- * stored, racy, or changed since). A number-form `lstat` equal to this later means the file still has
- * those bytes, on the same grounds as a cache hit: the assembly memo (memo-checks.ts) keys its saved
- * checks on it.
+ * The stat key `[dev, ino, size, mtimeMs, ctimeMs]` under which `rel` is cached with hash `sha256`, or
+ * undefined when it is not cached with that hash (never stored, racy, or changed since). An `lstat`
+ * equal to it later means the file still has those bytes, on the same grounds as a cache hit: the
+ * assembly memo (memo-checks.ts) keys its saved checks on it.
  */
 export function cachedStatNumbers(workspace: Workspace, rel: string, sha256: string): readonly number[] | undefined {
   const entry = states.get(workspace.root)?.entries.get(rel);
   if (!entry || sha256.length !== HASH_LENGTH || !sha256.endsWith(entry.hex)) return undefined;
-  // From the parsed key (a fresh entry has it already): cheaper than parsing the decimal string.
-  return numberFormOf(identityOf(entry));
+  const key = identityOf(entry);
+  return key.length === 5 ? key : undefined;
 }
 
 /** Writes unsaved entries now (e.g. before a short-lived process exits, or a workspace is deleted). */
@@ -257,7 +257,7 @@ async function lookupUnnoted(workspace: Workspace, rel: string, field: string, p
 
   const real = hostPath(workspace.root, rel);
   const entry = state.entries.get(rel);
-  let info: BigIntStats | undefined;
+  let info: Stats | undefined;
   if (entry) {
     info = plainFileStat(workspace.root, rel, plainDirs);
     if (!info) return delegate(state, workspace, rel, field);
@@ -283,9 +283,9 @@ async function lookupUnnoted(workspace: Workspace, rel: string, field: string, p
     if (!read) return delegate(state, workspace, rel, field);
   }
   state.stats.misses += 1;
-  const complete = BigInt(read.bytes) === read.info.size;
+  const complete = read.bytes === read.info.size;
   if (stamp && complete && trustworthy(read.info, stamp)) {
-    record(state, rel, { key: keyOf(read.info), hex: read.hex, parsed: [read.info.dev, read.info.ino, read.info.size, read.info.mtimeNs, read.info.ctimeNs] });
+    record(state, rel, { key: keyOf(read.info), hex: read.hex, parsed: [read.info.dev, read.info.ino, read.info.size, read.info.mtimeMs, read.info.ctimeMs] });
   } else {
     if (stamp && complete) state.stats.racy += 1;
     if (state.entries.delete(rel)) scheduleFlush(state);

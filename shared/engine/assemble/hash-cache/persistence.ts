@@ -3,6 +3,7 @@
  * atomic saving (temp file and rename; the last writer wins, a lost entry only costs a re-hash).
  */
 import { rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { INPUT_LIMITS, readBoundedFile } from '../../bounded-read.js';
 import { FLUSH_DELAY_MS, MAX_ENTRIES, type CacheState, type Entry } from './state.js';
 
@@ -29,13 +30,19 @@ export function scheduleFlush(state: CacheState): void {
   }, FLUSH_DELAY_MS);
 }
 
-/** The file's shape: `{ "version": 1, "entries": { "<path>": ["dev:ino:size:mtimeNs:ctimeNs", "<hex>"] } }`. */
+/**
+ * The file's shape: `{ "version": 2, "entries": { "<path>": ["dev:ino:size:mtimeMs:ctimeMs", "<hex>"] } }`
+ * (version 1, in `file-hashes.v1.json`, keyed by nanoseconds).
+ */
 interface SavedCache {
-  readonly version: 1;
+  readonly version: 2;
   readonly entries: Record<string, readonly [string, string]>;
 }
 
-const KEY_PATTERN = /^\d+:\d+:\d+:\d+:\d+$/;
+/** What versions before 2 saved (keys in nanoseconds). */
+const LEGACY_FILE = 'file-hashes.v1.json';
+/** Integers, and times with a fraction (what JavaScript writes for a double below 1e21). */
+const KEY_PATTERN = /^\d+:\d+:\d+:\d+(?:\.\d+)?:\d+(?:\.\d+)?$/;
 const HEX_PATTERN = /^[0-9a-f]{64}$/;
 
 /** Well-formed entries of a saved cache; anything malformed is left out (a whole bad file: none). */
@@ -47,7 +54,7 @@ function parseSaved(text: string): Map<string, Entry> {
   } catch {
     return out;
   }
-  if (typeof raw !== 'object' || raw === null || (raw as { version?: unknown }).version !== 1) return out;
+  if (typeof raw !== 'object' || raw === null || (raw as { version?: unknown }).version !== 2) return out;
   const entries = (raw as { entries?: unknown }).entries;
   if (typeof entries !== 'object' || entries === null) return out;
   for (const [rel, value] of Object.entries(entries)) {
@@ -77,7 +84,7 @@ const NO_ESCAPE = /^[A-Za-z0-9._/-]*$/;
  * object of 10,000 keys (which costs more to build and to stringify than the text itself).
  */
 function serialize(entries: ReadonlyMap<string, Entry>): string {
-  const parts: string[] = ['{"version":1,"entries":{'];
+  const parts: string[] = ['{"version":2,"entries":{'];
   let first = true;
   for (const [rel, entry] of entries) {
     const name = NO_ESCAPE.test(rel) ? `"${rel}"` : JSON.stringify(rel);
@@ -100,6 +107,8 @@ export async function flush(state: CacheState): Promise<void> {
       // No mkdir: the stamp made the folder, and a workspace deleted meanwhile must stay deleted.
       await writeFile(temp, body);
       await rename(temp, state.file); // readers see the old file or the new one, never a torn one
+      // The nanosecond-keyed file of earlier versions is never read again.
+      await rm(path.join(state.dir, LEGACY_FILE), { force: true }).catch(() => {});
     } catch {
       await rm(temp, { force: true }).catch(() => {});
     }

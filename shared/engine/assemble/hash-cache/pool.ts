@@ -43,7 +43,7 @@ function hashOne(real) {
   let fd;
   try { fd = openSync(real, ${OPEN_FLAGS}); } catch { return null; }
   try {
-    const info = fstatSync(fd, { bigint: true });
+    const info = fstatSync(fd);
     if (!info.isFile()) return null;
     const hash = createHash('sha256');
     let total = 0;
@@ -52,9 +52,9 @@ function hashOne(real) {
       if (n === 0) break;
       hash.update(n === buffer.length ? buffer : buffer.subarray(0, n));
       total += n;
-      if (n < buffer.length && BigInt(total) === info.size) break;
+      if (n < buffer.length && total === info.size) break;
     }
-    return [hash.digest('hex'), total, info.dev, info.ino, info.size, info.mtimeNs, info.ctimeNs];
+    return [hash.digest('hex'), total, info.dev, info.ino, info.size, info.mtimeMs, info.ctimeMs];
   } catch { return null; } finally { closeSync(fd); }
 }
 // A file is hashed by whoever claims it first (see hashMany); 0 marks one the main thread took.
@@ -65,7 +65,7 @@ parentPort.on('message', ({ id, start, paths, claims, owner }) => {
 `;
 
 /** A hashed file, `null` for one that could not be hashed, `0` for one the main thread claimed first. */
-type WireResult = [string, number, bigint, bigint, bigint, bigint, bigint] | null | 0;
+type WireResult = [string, number, number, number, number, number, number] | null | 0;
 
 let threads: number | undefined;
 const workers: Worker[] = [];
@@ -91,7 +91,7 @@ function workerCount(): number {
 
 function fromWire(r: Exclude<WireResult, 0>): PooledHash | undefined {
   if (r === null) return undefined;
-  return { hex: r[0], bytes: r[1], info: { dev: r[2], ino: r[3], size: r[4], mtimeNs: r[5], ctimeNs: r[6] } };
+  return { hex: r[0], bytes: r[1], info: { dev: r[2], ino: r[3], size: r[4], mtimeMs: r[5], ctimeMs: r[6] } };
 }
 
 /**

@@ -2,7 +2,7 @@
  * The hash cache's in-memory state per workspace root, its entry and stat-key types, and its limits.
  * See index.ts for what the cache guarantees and why.
  */
-import { constants, type BigIntStats } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { Sha256 } from '../../hash.js';
 import type { Workspace } from '../../workspace-fs.js';
@@ -10,7 +10,7 @@ import type { Workspace } from '../../workspace-fs.js';
 /** Folder of the cache inside a workspace (ignored by git: `**\/.ctxpack/cache/`). */
 export const HASH_CACHE_DIR = '.ctxpack/cache';
 /** The saved cache; the format version is in the name, so an incompatible file is simply not read. */
-export const HASH_CACHE_FILE = 'file-hashes.v1.json';
+export const HASH_CACHE_FILE = 'file-hashes.v2.json';
 
 /** `Workspace.hashFile`'s flags: never follow a last component swapped for a symlink, never block on a FIFO. */
 export const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
@@ -22,70 +22,60 @@ export const MAX_ENTRIES = 200_000;
 export const YIELD_EVERY_LOOKUPS = 256;
 export const YIELD_EVERY_BYTES = 8 * READ_CHUNK;
 
-export const NS_PER_SECOND = 1_000_000_000n;
-export const WHOLE_SECOND_GRANULARITY_NS = 2n * NS_PER_SECOND;
-export const FINE_GRANULARITY_NS = 10_000_000n;
+export const WHOLE_SECOND_GRANULARITY_MS = 2000;
+export const FINE_GRANULARITY_MS = 10;
+/** Added to g in the same-tick rule: more than a double's rounding of two epoch-millisecond times. */
+export const ROUNDING_MARGIN_MS = 0.001;
 
-/** The stat fields a cache key is made of (a BigIntStats has them; so does a hash worker's answer). */
-export type StatKey = Pick<BigIntStats, 'dev' | 'ino' | 'size' | 'mtimeNs' | 'ctimeNs'>;
+/** The stat fields a cache key is made of (a number-form Stats has them; so does a hash worker's answer). */
+export type StatKey = Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs' | 'ctimeMs'>;
 
 export interface Entry {
-  /** `dev:ino:size:mtimeNs:ctimeNs`, decimal. */
+  /** `dev:ino:size:mtimeMs:ctimeMs`, each as JavaScript writes the number (times with their fraction). */
   readonly key: string;
   /** 64 lowercase hex. */
   readonly hex: string;
-  /** `key` parsed, filled on first comparison (not saved): comparing bigints beats formatting them. */
-  parsed?: readonly bigint[];
+  /** `key` parsed, filled on first comparison (not saved): comparing numbers beats formatting them. */
+  parsed?: readonly number[];
 }
 
 /** Whether `info` is the stat `entry` was recorded for (same as `entry.key === keyOf(info)`). */
 export function keyMatches(entry: Entry, info: StatKey): boolean {
   const k = identityOf(entry);
-  return k.length === 5 && k[2] === info.size && k[3] === info.mtimeNs && k[4] === info.ctimeNs && k[1] === info.ino && k[0] === info.dev;
+  return k.length === 5 && k[2] === info.size && k[3] === info.mtimeMs && k[4] === info.ctimeMs && k[1] === info.ino && k[0] === info.dev;
 }
 
-/** The entry's key as `[dev, ino, size, mtimeNs, ctimeNs]` (empty when malformed). */
-export function identityOf(entry: Entry): readonly bigint[] {
+/** The entry's key as `[dev, ino, size, mtimeMs, ctimeMs]` (empty when malformed). */
+export function identityOf(entry: Entry): readonly number[] {
   return (entry.parsed ??= parseKey(entry.key));
 }
 
-function parseKey(key: string): readonly bigint[] {
-  try {
-    return key.split(':').map((part) => BigInt(part));
-  } catch {
-    return []; // a malformed saved key never matches
-  }
+function parseKey(key: string): readonly number[] {
+  const parts = key.split(':').map(Number);
+  // A malformed saved key never matches.
+  return parts.length === 5 && parts.every((n) => Number.isFinite(n) && n >= 0) ? parts : [];
 }
 
 /**
- * `key` in Node's number form: `[dev, ino, size, mtimeMs, ctimeMs]` as a non-bigint `lstat` reports
- * them (cheaper to take than the bigint form, which allocates a BigInt per field). Node computes each
- * time as `seconds * 1000 + nanoseconds / 1e6` in doubles, and so does this, from the bigint
- * nanoseconds (a test checks both agree on every supported Node). Undefined for a malformed key.
+ * The key of a stat in Node's number form: times are float milliseconds (Node computes
+ * `seconds * 1000 + nanoseconds / 1e6` in doubles), not the bigint form's nanoseconds, because a
+ * bigint `fstat`/`lstat` allocates a BigInt per field, 10,000 files at a time. A number's decimal
+ * text reads back as the same number, so a saved key compares exactly.
  *
  * Why float milliseconds still identify the bytes: a double holds today's epoch milliseconds to
- * about 0.24 µs. ctime is set by the kernel on every change, the cache only holds keys whose last
- * change was more than the granularity g (10 ms, or 2 s) before its stamp, and a later change is
- * stamped S - g at the earliest (index.ts, "Same-tick edits"). For a later change to compare equal,
- * its ctime would have to land within 0.24 µs of the old one: the clock stepped back by g less
- * 0.24 µs, the residual risk the cache already names.
+ * about 0.24 µs. ctime is set by the kernel on every change, the cache only stores a file whose last
+ * change is older than its stamp S by more than the granularity g plus 1 µs (stamp.ts), and a later
+ * change is stamped S - g at the earliest (index.ts, "Same-tick edits"): its ctime is later than the
+ * stored one by more than the rounding, so it compares unequal.
  */
-export function numberFormOf(key: readonly bigint[]): number[] | undefined {
-  if (key.length !== 5) return undefined;
-  const [dev, ino, size, mtimeNs, ctimeNs] = key as [bigint, bigint, bigint, bigint, bigint];
-  // A pre-1970 time splits differently here (BigInt division truncates toward zero): it then never
-  // matches, which only costs a full assembly.
-  const ms = (ns: bigint): number => Number(ns / NS_PER_SECOND) * 1000 + Number(ns % NS_PER_SECOND) / 1e6;
-  return [Number(dev), Number(ino), Number(size), ms(mtimeNs), ms(ctimeNs)];
-}
-
 export function keyOf(info: StatKey): string {
-  return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
+  return `${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
 }
 
 export interface Stamp {
-  readonly ns: bigint;
-  readonly granularityNs: bigint;
+  /** The stamp file's mtime, float milliseconds. */
+  readonly ms: number;
+  readonly granularityMs: number;
   /** `performance.now()` when taken. */
   readonly takenAt: number;
 }
