@@ -37,9 +37,12 @@ describe('plain paths', () => {
     const files = sortedSet(RequiredFile, (f) => f.path, 'path');
     const sources = sortedSet(Source, (s) => s.source_id, 'source_id');
     fc.assert(
-      fc.property(fc.array(file, { maxLength: 5 }), fc.array(source, { maxLength: 5 }), fc.boolean(), (fs, ss, sort) => {
+      fc.property(fc.array(file, { maxLength: 5 }), fc.array(source, { maxLength: 5 }), fc.boolean(), fc.boolean(), (fs, ss, sort, mirror) => {
         const f = sort ? [...fs].sort((a, b) => (a.path < b.path ? -1 : 1)) : fs;
-        const s = sort ? [...ss].sort((a, b) => (a.source_id < b.source_id ? -1 : 1)) : ss;
+        // As a builder makes them: each required file also a `file:` source with its hash (the checks
+        // skip those), among the others.
+        const withFiles = mirror ? [...ss, ...fs.map((x) => ({ source_hash: x.sha256, source_id: `file:${x.path}` }))] : ss;
+        const s = sort ? [...withFiles].sort((a, b) => (a.source_id < b.source_id ? -1 : 1)) : withFiles;
         if (plainPackListsValid(f, s, isPlainPath)) {
           expect(files.safeParse(f).success).toBe(true);
           expect(sources.safeParse(s).success).toBe(true);
@@ -47,5 +50,19 @@ describe('plain paths', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it('check a file source in full when it differs from its required file', () => {
+    const good = `sha256:${'a'.repeat(64)}`;
+    const files = [{ bytes: 1, path: 'src/a.js', sha256: good }];
+    expect(plainPackListsValid(files, [{ source_hash: good, source_id: 'file:src/a.js' }], isPlainPath)).toBe(true);
+    for (const source of [
+      { source_hash: 'sha256:x', source_id: 'file:src/a.js' },
+      { source_hash: good, source_id: 'file:src/a.js/' },
+      { source_hash: good, source_id: 'nope:src/a.js' },
+      { source_hash: good, source_id: 'file:../a.js' },
+    ]) {
+      expect(plainPackListsValid(files, [source], isPlainPath), source.source_id).toBe(false);
+    }
   });
 });
