@@ -3,12 +3,12 @@
  * worker) reuses the packs of the last assembly when nothing changed, at the cost of one `lstat` per
  * input file instead of a full assembly.
  *
- * One file per assembly key, `<workspace>/.ctxpack/cache/assembly-memo.<id>.v2.bin` (git-ignored
+ * One file per assembly key, `<workspace>/.ctxpack/cache/assembly-memo.<id>.v3.bin` (git-ignored
  * with the rest of the cache), written atomically (temp file and rename: a reader sees the old file
  * or the new one); every save prunes all but the {@link MEMOS_KEPT} most recently used. Layout: one
  * line of JSON (the header), then the sections it gives the lengths of: the checked paths
  * (`\n`-separated UTF-8), their stat keys (5 x float64 each, little-endian), then each value's bytes
- * (the sealed packs).
+ * (the packs: canonical bytes and key order, packs.ts).
  *
  * What makes a saved memo usable, each checked on load, anything else being "no memo" (a full
  * assembly, never an error and never a partial result): the format and version; the builder version
@@ -39,8 +39,11 @@ import { HASH_CACHE_DIR } from './hash-cache/state.js';
 import { ID_FIELDS, type GlobCheck, type MemoChecks } from './memo-checks.js';
 
 const FORMAT = 'ctxpack-assembly-memo';
-/** 2: stat keys as float64 (the hash cache's number form, state.ts `keyOf`); 1 held int64 nanoseconds. */
-const VERSION = 2;
+/**
+ * 3: each pack's key order (key-order.ts) instead of a second copy of the pack as built; 2: stat keys
+ * as float64 (the hash cache's number form, state.ts `keyOf`); 1: int64 nanoseconds.
+ */
+const VERSION = 3;
 /** Largest memo file read: two packs at the pack limit, plus their checks. */
 const MAX_FILE_BYTES = 2 * INPUT_LIMITS.pack + INPUT_LIMITS.cache;
 const LITTLE_ENDIAN = endianness() === 'LE';
@@ -244,7 +247,7 @@ export async function loadMemo<T>(workspace: Workspace, key: string, codec: Memo
     // A copy either way (slice: a fresh, aligned buffer), read as the host's doubles where those are LE.
     const ids = LITTLE_ENDIAN ? new Float64Array(Uint8Array.prototype.slice.call(idBytes).buffer) : new Float64Array(header.files * ID_FIELDS);
     if (!LITTLE_ENDIAN) for (let i = 0; i < ids.length; i += 1) ids[i] = idBytes.readDoubleLE(i * 8);
-    // Views into the file's buffer, not copies: the packs are most of it, and copying 5 MB costs
+    // Views into the file's buffer, not copies: the packs are most of it, and copying 3 MB costs
     // more (in copying and in garbage collection) than keeping the rest of the file alive.
     const values = header.hashes.map((hash, i) => ({ bytes: section(header.sections[i + 2] as number), hash }));
     if (values.some((v) => sha256(v.bytes) !== v.hash)) return undefined;

@@ -11,6 +11,7 @@ import { sha256, type Sha256 } from '../hash.js';
 import type { PackStore, StoreRef } from '../store/types.js';
 import type { Workspace } from '../workspace-fs.js';
 import type { WorkUnitRef } from './inputs.js';
+import { isKeyOrder, keyOrderOf, withKeyOrder, type KeyOrder } from './key-order.js';
 import { AssemblyMemo } from './memo.js';
 import type { MemoCodec } from './memo-disk.js';
 import type { WorkUnitPackOptions } from './work-unit-pack.js';
@@ -35,17 +36,17 @@ export interface AssembledPacks {
 }
 
 /**
- * A sealed pack from saved bytes whose hashes were checked: `bytes` are its canonical bytes, `json`
- * the pack object as `JSON.stringify` wrote it. The object is parsed from `json`, not from the
- * canonical bytes, because key order matters downstream (render.ts writes the data block with
- * JSON.stringify): this gives the object exactly as a full assembly built it. Parsed on first use (a
- * swap that only compares hashes never needs it).
+ * A sealed pack from saved bytes whose hashes were checked: `bytes` are its canonical bytes, `order`
+ * the key order of the pack object as built (key-order.ts). The object is the canonical bytes parsed
+ * and put back in that order, because key order matters downstream (render.ts writes the data block
+ * with JSON.stringify): this gives the object exactly as a full assembly built it. Made on first use
+ * (a swap that only compares hashes, or `ctxpack assemble` printing them, never needs it).
  */
-function fromSaved<T>(bytes: Uint8Array, hash: string, json: Uint8Array): SealedPack<T> {
+function fromSaved<T>(bytes: Uint8Array, hash: string, order: KeyOrder): SealedPack<T> {
   let pack: T | undefined;
   return {
     get pack(): T {
-      pack ??= JSON.parse(Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString('utf8')) as T;
+      pack ??= withKeyOrder(JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')), order) as T;
       return pack;
     },
     bytes,
@@ -53,21 +54,27 @@ function fromSaved<T>(bytes: Uint8Array, hash: string, json: Uint8Array): Sealed
   };
 }
 
-function objectSection(pack: unknown): { bytes: Uint8Array; hash: string } {
-  const bytes = Buffer.from(JSON.stringify(pack), 'utf8');
+function orderSection(pack: unknown): { bytes: Uint8Array; hash: string } {
+  const bytes = Buffer.from(JSON.stringify(keyOrderOf(pack)), 'utf8');
   return { bytes, hash: sha256(bytes) };
+}
+
+function orderOf(section: { readonly bytes: Uint8Array }): KeyOrder {
+  const raw: unknown = JSON.parse(Buffer.from(section.bytes.buffer, section.bytes.byteOffset, section.bytes.byteLength).toString('utf8'));
+  if (!isKeyOrder(raw)) throw new Error('not a key order');
+  return raw;
 }
 
 const PACKS_CODEC: MemoCodec<AssembledPacks> = {
   encode: (packs) => [
     { bytes: packs.role.bytes, hash: packs.role.hash },
-    objectSection(packs.role.pack),
+    orderSection(packs.role.pack),
     { bytes: packs.workUnit.bytes, hash: packs.workUnit.hash },
-    objectSection(packs.workUnit.pack),
+    orderSection(packs.workUnit.pack),
   ],
-  decode: ([role, roleJson, workUnit, workUnitJson]) => {
-    if (!role || !roleJson || !workUnit || !workUnitJson) throw new Error('four sections expected');
-    return { role: fromSaved(role.bytes, role.hash, roleJson.bytes), workUnit: fromSaved(workUnit.bytes, workUnit.hash, workUnitJson.bytes) };
+  decode: ([role, roleOrder, workUnit, workUnitOrder]) => {
+    if (!role || !roleOrder || !workUnit || !workUnitOrder) throw new Error('four sections expected');
+    return { role: fromSaved(role.bytes, role.hash, orderOf(roleOrder)), workUnit: fromSaved(workUnit.bytes, workUnit.hash, orderOf(workUnitOrder)) };
   },
 };
 
