@@ -3,7 +3,8 @@
  * pack's allowed tools, and a path must be a safe workspace path the lock set opens for that access
  * (deny beats write beats read). A denied call is recorded with its rule and never executed.
  */
-import { lockDecision, workspacePathProblem } from '../shared/core/paths.js';
+import { lockDecision } from '../shared/core/lock-set.js';
+import { workspacePathProblem } from '../shared/core/paths.js';
 import type { RoleContextPack } from '../shared/core/schema/role-pack.js';
 import type { ToolCall } from './providers/model-provider.js';
 

@@ -3,12 +3,9 @@
  * calls. Paths are workspace-relative POSIX in NFC; anything that could reach outside the workspace,
  * or could mean different files on different machines, is refused with the rule it broke.
  *
- * Pure (no Node APIs): workflow code and the tool gate import it, so `lockDecision` lives here too.
- * Symlink checks need the file system and live in `workspace-fs.ts`.
+ * Pure (no Node APIs): workflow code imports it. Glob matching is in `lock-set.ts` (picomatch is
+ * loaded only where a glob is matched). Symlink checks need the file system and live in `workspace-fs.ts`.
  */
-// The POSIX build of picomatch: it never consults `process.platform`, so a glob matches the same way
-// on every OS and inside the workflow sandbox, and it pulls in no Node built-ins.
-import picomatch from 'picomatch/posix.js';
 import { PackPathRejected } from './errors.js';
 
 /** Why a path is refused; stable ids that appear in error messages and denial records. */
@@ -244,54 +241,4 @@ export function rewriteHostPaths(
     });
   }
   return { text: out, count };
-}
-
-/** The lock set of a role pack, as far as access decisions need it. */
-export interface LockSetLike {
-  readonly write: readonly string[];
-  readonly read: readonly string[];
-  readonly deny: readonly string[];
-}
-
-/** Which list decided an access ({@link lockDecision}). */
-export type LockRule = 'deny' | 'write' | 'read' | 'not-in-lock-set';
-
-/** The outcome of {@link lockDecision}. */
-export interface LockDecision {
-  readonly allowed: boolean;
-  readonly rule: LockRule;
-}
-
-// Lock sets are few and reused for every tool call; compiling a glob costs far more than matching.
-const MATCHER_CACHE_LIMIT = 1000;
-const matcherCache = new Map<string, (path: string) => boolean>();
-
-function matcherFor(glob: string): (path: string) => boolean {
-  let matcher = matcherCache.get(glob);
-  if (!matcher) {
-    // Bounded so a long-running worker fed many distinct globs cannot grow without limit.
-    if (matcherCache.size >= MATCHER_CACHE_LIMIT) matcherCache.clear();
-    matcher = picomatch(glob, { dot: true });
-    matcherCache.set(glob, matcher);
-  }
-  return matcher;
-}
-
-/** True when workspace path `path` matches any of `globs` (picomatch, POSIX, dotfiles included). */
-export function matchesAny(path: string, globs: readonly string[]): boolean {
-  return globs.some((glob) => matcherFor(glob)(path));
-}
-
-/**
- * What a lock set says about an access: deny beats write beats read; write implies read. `rule` is the
- * list that decided, so a write to a path only in `read` is `{ allowed: false, rule: 'read' }`. A path
- * that breaks the path rules is never in the lock set, whatever the globs say. Pure, so the tool gate
- * and any workflow-side check agree.
- */
-export function lockDecision(lockSet: LockSetLike, path: string, access: 'read' | 'write'): LockDecision {
-  if (workspacePathProblem(path)) return { allowed: false, rule: 'not-in-lock-set' };
-  if (matchesAny(path, lockSet.deny)) return { allowed: false, rule: 'deny' };
-  if (matchesAny(path, lockSet.write)) return { allowed: true, rule: 'write' };
-  if (matchesAny(path, lockSet.read)) return { allowed: access === 'read', rule: 'read' };
-  return { allowed: false, rule: 'not-in-lock-set' };
 }

@@ -19,10 +19,6 @@ import { PackSourceMissing } from '../core/errors.js';
 import type { Sha256 } from './hash.js';
 import { assertWorkspaceGlob, assertWorkspacePath, symlinkEscape } from '../core/paths.js';
 
-// `matchesAny` and `lockDecision` live in the pure `paths.ts` (the tool gate and workflow code use
-// them); re-exported here for callers that think of them as file-system helpers.
-export { lockDecision, matchesAny, type LockDecision, type LockRule, type LockSetLike } from '../core/paths.js';
-
 /** Folders never listed: VCS data, dependencies and the pack store itself. */
 const ALWAYS_IGNORED = ['**/.git/**', '**/node_modules/**', '.ctxpack/store/**'];
 

@@ -2,7 +2,8 @@
 import { builderInfo } from '../builder.js';
 import { PackPathRejected } from '../../core/errors.js';
 import { hashCanonical } from '../hash.js';
-import { isPlainPath, matchesAny } from '../../core/paths.js';
+import { matchesAny } from '../../core/lock-set.js';
+import { isPlainPath } from '../../core/paths.js';
 import { Sanitizer, type SafeString } from '../sanitize.js';
 import { toSortedSet, type Source } from '../../core/schema/common.js';
 import { parseOrThrow } from '../../core/schema/parse.js';

@@ -1,8 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { lockDecision, matchesAny } from '../../../shared/core/paths.js';
-import * as fsHelpers from '../../../shared/engine/workspace-fs.js';
+import { lockDecision, matchesAny } from '../../../shared/core/lock-set.js';
 
 const lockSet = {
   write: ['src/**', 'test/**', 'docs/notes/*.md'],
@@ -55,13 +54,9 @@ describe('lockDecision', () => {
     expect(matchesAny('src/a.ts', [])).toBe(false);
   });
 
-  it('is re-exported from workspace-fs for file-system callers', () => {
-    expect(fsHelpers.matchesAny).toBe(matchesAny);
-    expect(fsHelpers.lockDecision).toBe(lockDecision);
-  });
 });
 
-describe('shared/core/paths.ts is pure', () => {
+describe('shared/core/paths.ts and lock-set.ts are pure', () => {
   it("bundles into workflow code with Temporal's bundler (which refuses Node built-ins)", async () => {
     const bundle = await bundleWorkflowCode({
       workflowsPath: fileURLToPath(new URL('./pure-workflow.ts', import.meta.url)),

@@ -1,8 +1,9 @@
 /**
  * A workflow that uses the pure path rules, bundled by `pure-paths.test.ts` with Temporal's own
- * workflow bundler: the bundle fails if `shared/core/paths.ts` (or picomatch) pulls in a Node built-in.
+ * workflow bundler: the bundle fails if `shared/core/paths.ts` or `lock-set.ts` (or picomatch) pulls in a Node built-in.
  */
-import { assertWorkspaceGlob, lockDecision, rewriteHostPaths, workspacePathProblem } from '../../../shared/core/paths.js';
+import { lockDecision } from '../../../shared/core/lock-set.js';
+import { assertWorkspaceGlob, rewriteHostPaths, workspacePathProblem } from '../../../shared/core/paths.js';
 
 export async function pathRulesWorkflow(path: string): Promise<string> {
   const decision = lockDecision({ write: [assertWorkspaceGlob('src/**', 'write[0]')], read: ['**'], deny: ['.env'] }, path, 'write');
