@@ -5,6 +5,7 @@
  * redactor and tokenizer they need, are imported on the first full assembly.
  */
 import { canonicalBytes } from '../../core/canonical.js';
+import { ContextPackArtifactCorrupt } from '../../core/errors.js';
 import type { RoleContextPack } from '../../core/schema/role-pack.js';
 import type { WorkUnitContextPack } from '../../core/schema/work-unit-pack.js';
 import { sha256, type Sha256 } from '../hash.js';
@@ -46,7 +47,18 @@ function fromSaved<T>(bytes: Uint8Array, hash: string, order: KeyOrder): SealedP
   let pack: T | undefined;
   return {
     get pack(): T {
-      pack ??= withKeyOrder(JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')), order) as T;
+      if (pack === undefined) {
+        try {
+          pack = withKeyOrder(JSON.parse(textOf(bytes)), order) as T;
+        } catch {
+          // Both sections passed their hashes, so only a memo written by other code gets here.
+          throw new ContextPackArtifactCorrupt(
+            `the saved assembly memo for pack ${hash} does not fit the pack (its key order names other keys)`,
+            'delete the assembly-memo.* files in the workspace\'s .ctxpack/cache and assemble again',
+            { hash, reason: 'memo-key-order' },
+          );
+        }
+      }
       return pack;
     },
     bytes,
@@ -59,8 +71,13 @@ function orderSection(pack: unknown): { bytes: Uint8Array; hash: string } {
   return { bytes, hash: sha256(bytes) };
 }
 
+/** The UTF-8 text of a section (a view into the memo file's buffer, not a copy). */
+function textOf(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+}
+
 function orderOf(section: { readonly bytes: Uint8Array }): KeyOrder {
-  const raw: unknown = JSON.parse(Buffer.from(section.bytes.buffer, section.bytes.byteOffset, section.bytes.byteLength).toString('utf8'));
+  const raw: unknown = JSON.parse(textOf(section.bytes));
   if (!isKeyOrder(raw)) throw new Error('not a key order');
   return raw;
 }

@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { forgetHashCache, HASH_CACHE_DIR } from '../../../shared/engine/assemble/hash-cache/index.js';
 import { assemblePacks, assemblyMemo, type AssembledPacks } from '../../../shared/engine/assemble/index.js';
+import { sha256 } from '../../../shared/engine/hash.js';
 import { Workspace } from '../../../shared/engine/workspace-fs.js';
 import { runCtxpack } from '../../support/cli.js';
 import { copyExampleWorkspace, WORK_UNIT } from '../../support/workspace.js';
@@ -187,6 +188,26 @@ describe('the saved assembly memo', () => {
       expect(reused).toEqual(await outcome(() => fresh(dir)));
     });
   }
+
+  it('names the damage and the fix when a planted memo (hashes consistent) has a key order that does not fit its pack', async () => {
+    const dir = await assembledWorkspace('disk-memo-planted-order');
+    const [name] = await memoFiles(dir);
+    const file = path.join(cacheDir(dir), name as string);
+    const bytes = await readFile(file);
+    const newline = bytes.indexOf(10);
+    const header = JSON.parse(bytes.subarray(0, newline).toString('utf8')) as { sections: number[]; hashes: string[] };
+    // The last section is the work-unit pack's key order: replace it, and its length and hash with it.
+    const order = Buffer.from(JSON.stringify({ keys: ['not-a-pack-key'], values: [0] }));
+    const kept = bytes.subarray(newline + 1, bytes.length - (header.sections.at(-1) as number));
+    header.sections[header.sections.length - 1] = order.length;
+    header.hashes[header.hashes.length - 1] = sha256(order);
+    await writeFile(file, Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), kept, order]));
+    const packs = await inNewProcess(dir);
+    expect(assemblyMemo.stats.diskHits).toBe(1);
+    expect(packs.workUnit.hash).toMatch(/^sha256:/);
+    expect(() => packs.workUnit.pack).toThrow(expect.objectContaining({ code: 'ContextPackArtifactCorrupt', fix: expect.stringContaining('.ctxpack/cache') }));
+    expect(() => packs.workUnit.pack).toThrow(/does not fit the pack/);
+  });
 
   it('is not reused with other options (a context window), and each option set keeps its own', async () => {
     const dir = await assembledWorkspace('disk-memo-options');

@@ -41,6 +41,8 @@ interface SavedCache {
 
 /** What versions before 2 saved (keys in nanoseconds). */
 const LEGACY_FILE = 'file-hashes.v1.json';
+/** Cache folders whose legacy file this process has removed (or found absent). */
+const legacyRemoved = new Set<string>();
 /** Integers, and times with a fraction (what JavaScript writes for a double below 1e21). */
 const KEY_PATTERN = /^\d+:\d+:\d+:\d+(?:\.\d+)?:\d+(?:\.\d+)?$/;
 const HEX_PATTERN = /^[0-9a-f]{64}$/;
@@ -107,8 +109,11 @@ export async function flush(state: CacheState): Promise<void> {
       // No mkdir: the stamp made the folder, and a workspace deleted meanwhile must stay deleted.
       await writeFile(temp, body);
       await rename(temp, state.file); // readers see the old file or the new one, never a torn one
-      // The nanosecond-keyed file of earlier versions is never read again.
-      await rm(path.join(state.dir, LEGACY_FILE), { force: true }).catch(() => {});
+      // The nanosecond-keyed file of earlier versions is never read again: removed on the first save.
+      if (!legacyRemoved.has(state.dir)) {
+        legacyRemoved.add(state.dir);
+        await rm(path.join(state.dir, LEGACY_FILE), { force: true }).catch(() => {});
+      }
     } catch {
       await rm(temp, { force: true }).catch(() => {});
     }
