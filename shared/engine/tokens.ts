@@ -26,7 +26,8 @@ export const MERGE_CACHE_ENTRIES = 4096;
 
 /**
  * The encoding's tables take ~55-70 MB of resident memory, so they load on the first count, not on import: a
- * worker that only calls models (and never assembles) does not pay for them.
+ * process that never counts (a reuse answered by the saved memo, a command that only reads packs)
+ * does not pay for them.
  */
 function encoder(): CountO200k {
   if (countO200k === undefined) {
