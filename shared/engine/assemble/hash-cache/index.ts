@@ -18,7 +18,7 @@
  * the key because nobody can set it: `touch -d`, `cp -p` or `tar` can put an old mtime back after
  * changing the bytes, but every write, chmod, link or rename moves ctime to "now". Entries live in
  * memory per workspace root and are saved to `<workspace>/.ctxpack/cache/file-hashes.v2.json`
- * (atomically: temp file and rename), about 100 ms after the last new entry or on
+ * (atomically: temp file and rename), 100-200 ms after the last new entry or on
  * {@link flushHashCache}. A missing, unreadable or malformed cache file is an empty cache. Two
  * processes writing it: the last rename wins, and a lost entry only costs a re-hash.
  *

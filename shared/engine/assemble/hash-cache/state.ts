@@ -105,6 +105,8 @@ export interface CacheState {
   writable: boolean;
   dirty: boolean;
   timer: NodeJS.Timeout | undefined;
+  /** A change since the timer was armed: when it fires, it waits another delay instead of saving. */
+  changedSinceArmed: boolean;
   flushing: Promise<void> | undefined;
   stats: Omit<HashCacheStats, 'entries' | 'writable'>;
 }
@@ -128,6 +130,7 @@ export function stateFor(workspace: Workspace): CacheState {
       writable: true,
       dirty: false,
       timer: undefined,
+      changedSinceArmed: false,
       flushing: undefined,
       stats: { hits: 0, misses: 0, racy: 0, delegated: 0 },
     };
