@@ -6,8 +6,9 @@
  * - `paths` + `ids`: every file whose hash came from the stat-keyed hash cache, with the stat key
  *   `(dev, ino, size, mtimeMs, ctimeMs)` the cache holds for exactly that hash. An `lstat` equal to it
  *   now means the same bytes, on the hash cache's own grounds (ctime in the key, the same-tick rule);
- *   checking costs one `lstat` per file and one per directory, and no hash-cache lookup at all. The
- *   key is in Node's number form (float milliseconds, hash-cache/state.ts `keyOf`), cheap to compare;
+ *   checking costs one `lstat` per file and one per directory (shared with the hash pool's worker
+ *   threads on more than one core), and no hash-cache lookup at all. The key is in Node's number form
+ *   (float milliseconds, hash-cache/state.ts `keyOf`), cheap to compare;
  * - `content`: every other file read (definitions, context sources, files changed too recently for
  *   the cache to keep): read and hashed again, which for these small files is cheap;
  * - `exists` answers and `glob` results, asked again.
@@ -25,6 +26,7 @@ import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { hostPath, plainFileStat, plainParents, yieldToEventLoop } from './hash-cache/file-read.js';
 import { OPEN_FLAGS } from './hash-cache/state.js';
 import { cachedStatNumbers } from './hash-cache/index.js';
+import { statsMatch } from './hash-cache/pool.js';
 import type { Observation } from './observations.js';
 
 export interface GlobCheck {
@@ -119,21 +121,27 @@ export async function checksHold(workspace: Workspace, checks: MemoChecks): Prom
     const { paths, ids } = checks;
     const root = workspace.root;
     const plainDirs = new Set<string>();
-    for (let i = 0, o = 0; i < paths.length; i += 1, o += ID_FIELDS) {
-      const info = plainFileStat(root, paths[i] as string, plainDirs);
-      // Size and times first: they are what an edit changes.
-      if (
-        info === undefined ||
-        info.size !== ids[o + 2] ||
-        info.mtimeMs !== ids[o + 3] ||
-        info.ctimeMs !== ids[o + 4] ||
-        info.ino !== ids[o + 1] ||
-        info.dev !== ids[o]
-      ) {
-        return false;
+    const checkHere = async (from: number, to: number): Promise<boolean> => {
+      for (let i = from, o = from * ID_FIELDS; i < to; i += 1, o += ID_FIELDS) {
+        const info = plainFileStat(root, paths[i] as string, plainDirs);
+        // Size and times first: they are what an edit changes.
+        if (
+          info === undefined ||
+          info.size !== ids[o + 2] ||
+          info.mtimeMs !== ids[o + 3] ||
+          info.ctimeMs !== ids[o + 4] ||
+          info.ino !== ids[o + 1] ||
+          info.dev !== ids[o]
+        ) {
+          return false;
+        }
+        if ((i - from) % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
       }
-      if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
-    }
+      return true;
+    };
+    // The lstats are most of a reuse (10,000 files: ~35 ms on one core): shared with the hash pool's
+    // workers, as cold hashing is.
+    if (!(await statsMatch(root, paths, ids, checkHere))) return false;
     for (const [path, hash] of checks.content) {
       const bytes = readPlain(root, path, plainDirs) ?? (await workspace.readBytes(path, 'assembly memo check', CONTENT_LIMIT));
       if (sha256(bytes) !== hash) return false;
