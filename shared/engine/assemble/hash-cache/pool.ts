@@ -344,8 +344,8 @@ export async function statsMatch(
     // Lets the workers' answers in, so each is handed its next chunk.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  // Every chunk is handed out: wait for the workers' (a chunk feed() sends after this loop sees the
-  // list empty cannot exist: front >= back stops it), and check here what a worker that exited held.
+  // Every chunk is handed out (feed sends nothing once front meets back): wait for the workers'
+  // answers, and check here any chunk whose worker exited first.
   for (let k = 0; k < sent.length; k += 1) {
     const { from, to, answer } = sent[k] as (typeof sent)[number];
     const same = await answer;
