@@ -18,6 +18,7 @@
 import { SimplePlugin } from '@temporalio/plugin';
 import type { BundleOptions, ReplayWorkerOptions, Worker, WorkerOptions } from '@temporalio/worker';
 import { createActivities, type CreateActivitiesOptions } from '../activities/index.js';
+import { withLatin1Output } from './bundle-latin1.js';
 import { ensureSearchAttributes, type SearchAttributePolicy } from './search-attributes.js';
 import { composeWorkflowsPath, withPreloadModules, withSdkModules, WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH } from './workflows-entry.js';
 
@@ -71,8 +72,7 @@ export class ContextPacksPlugin extends SimplePlugin {
     const configured = super.configureBundler(options);
     const workflowsPath = composeWorkflowsPath(configured.workflowsPath);
     const preloadModules = this.#preload ? withPreloadModules(configured.preloadModules) : [...(configured.preloadModules ?? [])];
-    if (workflowsPath === WORKFLOWS_PATH) return { ...configured, workflowsPath, preloadModules };
-    return { ...configured, workflowsPath, preloadModules, webpackConfigHook: withSdkModules(configured.webpackConfigHook) };
+    return { ...configured, workflowsPath, preloadModules, webpackConfigHook: bundleHook(workflowsPath, configured.webpackConfigHook) };
   }
 
   override async runWorker(worker: Worker, next: (w: Worker) => Promise<void>): Promise<void> {
@@ -87,13 +87,21 @@ export class ContextPacksPlugin extends SimplePlugin {
     const preloadModules = this.#preload ? withPreloadModules(options.bundlerOptions?.preloadModules) : [...(options.bundlerOptions?.preloadModules ?? [])];
     if (options.workflowsPath) {
       const workflowsPath = composeWorkflowsPath(options.workflowsPath);
-      if (workflowsPath === WORKFLOWS_PATH) return { ...options, workflowsPath, bundlerOptions: { ...options.bundlerOptions, preloadModules } };
-      const bundlerOptions = { ...options.bundlerOptions, preloadModules, webpackConfigHook: withSdkModules(options.bundlerOptions?.webpackConfigHook) };
+      const bundlerOptions = { ...options.bundlerOptions, preloadModules, webpackConfigHook: bundleHook(workflowsPath, options.bundlerOptions?.webpackConfigHook) };
       return { ...options, workflowsPath, bundlerOptions };
     }
     if (this.#bundle) return { ...options, workflowBundle: this.#bundle };
-    return { ...options, workflowsPath: WORKFLOWS_PATH, bundlerOptions: { ...options.bundlerOptions, preloadModules } };
+    const webpackConfigHook = bundleHook(WORKFLOWS_PATH, options.bundlerOptions?.webpackConfigHook);
+    return { ...options, workflowsPath: WORKFLOWS_PATH, bundlerOptions: { ...options.bundlerOptions, preloadModules, webpackConfigHook } };
   }
+}
+
+/**
+ * The webpack hook of a bundle with the plugin's workflows: one-byte output (bundle-latin1.ts), the
+ * SDK's modules for a composed entry (not needed when the entry is the plugin's own), then the user's.
+ */
+function bundleHook(workflowsPath: string, userHook: BundleOptions['webpackConfigHook']): NonNullable<BundleOptions['webpackConfigHook']> {
+  return withLatin1Output(workflowsPath === WORKFLOWS_PATH ? userHook : withSdkModules(userHook));
 }
 
 /**

@@ -9,6 +9,7 @@ import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../../cli/temporal/dev-server.js';
 import { WORKFLOW_PRELOAD_MODULES } from '../../workers/workflows-entry.js';
+import { withLatin1Output } from '../../workers/bundle-latin1.js';
 import type { BenchContext } from '../targets/types.js';
 import { copyExampleWorkspace } from './scaled-workspace.js';
 
@@ -34,6 +35,8 @@ export async function benchTemporal(ctx: BenchContext): Promise<BenchTemporal> {
     const bundle = await bundleWorkflowCode({
       workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
       preloadModules: [...WORKFLOW_PRELOAD_MODULES],
+      // What the plugin's configureBundler adds (workers/plugin.ts): a one-byte bundle.
+      webpackConfigHook: withLatin1Output(undefined),
       logger: new DefaultLogger('ERROR'),
     });
     const bundlePath = path.join(ctx.scratch, 'bench-workflows.js');
