@@ -11,7 +11,9 @@
  * asset with such a character there is left as it was, as is one that does not tokenize or has one
  * outside every token and comment (a wide space: escaping it would change the syntax). The asset is
  * tokenized with acorn, webpack's own parser. Replacements go through webpack's ReplaceSource before
- * the source map is made, so the map stays exact.
+ * the source map is made, so the map stays exact. What still shows the escape instead of the
+ * character: a function's `toString()` and a regular expression's `source` (which, used in another
+ * pattern, means the same character).
  */
 import { createRequire } from 'node:module';
 import type { BundleOptions } from '@temporalio/worker';
