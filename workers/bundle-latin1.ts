@@ -49,7 +49,8 @@ export interface Escape {
 /** Units that make a string two-byte: UTF-16 code units above U+00FF (a surrogate pair is two). */
 const WIDE = /[\uD800-\uDBFF][\uDC00-\uDFFF]|[\u0100-\uffff]/g;
 
-const unitEscapes = (text: string): string => [...Array(text.length).keys()].map((i) => `\\u${text.charCodeAt(i).toString(16).padStart(4, '0')}`).join('');
+/** `\\uXXXX` for each UTF-16 unit of `text` (split('') splits into units, not code points). */
+const unitEscapes = (text: string): string => text.split('').map((unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
 
 /** One template literal being read: tagged or not, and whether the tokenizer is in its text or in a `${}`. */
 interface TemplateFrame {
@@ -70,6 +71,13 @@ export function latin1Escapes(code: string, acorn: Acorn): Escape[] | undefined 
   for (const match of code.matchAll(WIDE)) wide.push({ start: match.index, end: match.index + match[0].length });
   if (wide.length === 0) return [];
   const comments: [number, number][] = [];
+  // Wide units and comments both come in source order: one pointer into the comments serves them all.
+  let comment = 0;
+  const inComment = (w: { start: number; end: number }): boolean => {
+    while (comment < comments.length && (comments[comment] as [number, number])[1] < w.end) comment += 1;
+    const c = comments[comment];
+    return c !== undefined && c[0] <= w.start;
+  };
   const escapes: Escape[] = [];
   let next = 0;
   const frames: TemplateFrame[] = [];
@@ -80,7 +88,7 @@ export function latin1Escapes(code: string, acorn: Acorn): Escape[] | undefined 
       // Wide units before this token lie between tokens: only comments may hold them.
       for (; next < wide.length && (wide[next] as { start: number }).start < token.start; next += 1) {
         const w = wide[next] as { start: number; end: number };
-        if (!comments.some(([a, b]) => a <= w.start && w.end <= b)) return undefined;
+        if (!inComment(w)) return undefined;
         escapes.push({ ...w, text: unitEscapes(code.slice(w.start, w.end)) });
       }
       const top = frames[frames.length - 1];
@@ -111,7 +119,7 @@ export function latin1Escapes(code: string, acorn: Acorn): Escape[] | undefined 
   // After the last token: comments only.
   for (; next < wide.length; next += 1) {
     const w = wide[next] as { start: number; end: number };
-    if (!comments.some(([a, b]) => a <= w.start && w.end <= b)) return undefined;
+    if (!inComment(w)) return undefined;
     escapes.push({ ...w, text: unitEscapes(code.slice(w.start, w.end)) });
   }
   return escapes;

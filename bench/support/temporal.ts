@@ -8,8 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../../cli/temporal/dev-server.js';
-import { WORKFLOW_PRELOAD_MODULES } from '../../workers/workflows-entry.js';
-import { withLatin1Output } from '../../workers/bundle-latin1.js';
+import { contextPacksPlugin } from '../../workers/plugin.js';
 import type { BenchContext } from '../targets/types.js';
 import { copyExampleWorkspace } from './scaled-workspace.js';
 
@@ -32,13 +31,12 @@ export async function benchTemporal(ctx: BenchContext): Promise<BenchTemporal> {
     }
     ctx.log('starting a Temporal dev server and bundling workflows');
     const server = await startDevServer({ ui: false });
-    const bundle = await bundleWorkflowCode({
+    // Bundled as a user bundles it, through the plugin (its preloaded modules, its one-byte output).
+    const bundlerOptions = contextPacksPlugin({ workspaces: {} }).configureBundler({
       workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
-      preloadModules: [...WORKFLOW_PRELOAD_MODULES],
-      // What the plugin's configureBundler adds (workers/plugin.ts): a one-byte bundle.
-      webpackConfigHook: withLatin1Output(undefined),
       logger: new DefaultLogger('ERROR'),
     });
+    const bundle = await bundleWorkflowCode(bundlerOptions);
     const bundlePath = path.join(ctx.scratch, 'bench-workflows.js');
     await writeFile(bundlePath, bundle.code);
     return { server, client: server.client, connection: server.nativeConnection, bundlePath };

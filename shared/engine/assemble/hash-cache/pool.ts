@@ -346,8 +346,7 @@ export async function statsMatch(
   }
   // Every chunk is handed out (feed sends nothing once front meets back): wait for the workers'
   // answers, and check here any chunk whose worker exited first.
-  for (let k = 0; k < sent.length; k += 1) {
-    const { from, to, answer } = sent[k] as (typeof sent)[number];
+  for (const { from, to, answer } of sent) {
     const same = await answer;
     if (same === false || (same === undefined && !(await checkHere(from, to)))) return false;
   }
