@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { countTokens, MERGE_CACHE_ENTRIES, TOKENIZER } from '../../../shared/engine/tokens.js';
+import { countTokens, MERGE_CACHE_ENTRIES, mergeCacheEntries, TOKENIZER } from '../../../shared/engine/tokens.js';
 
 const require = createRequire(import.meta.url);
 
@@ -19,13 +19,6 @@ function referenceEncoder(): Encoding {
   return GptEncoding.getEncodingApi('o200k_base', () => ranks);
 }
 
-/** The shared instance's merge cache size (gpt-tokenizer internals; pinned by the lockfile). */
-function sharedCacheSize(): number {
-  const api = (require('gpt-tokenizer/encoding/o200k_base') as { default: { bytePairEncodingCoreProcessor: { mergeCache?: Map<string, unknown> } } }).default;
-  const cache = api.bytePairEncodingCoreProcessor.mergeCache;
-  if (!cache) throw new Error('gpt-tokenizer has no merge cache here: tokens.ts expects one');
-  return cache.size;
-}
 
 /** Deterministic text with many distinct multi-token chunks (made-up words, unicode, digits, code). */
 function corpus(lines: number): string[] {
@@ -60,7 +53,7 @@ describe('countTokens', () => {
 
   it('keeps the merge cache within its bound', () => {
     for (const text of corpus(2 * MERGE_CACHE_ENTRIES)) countTokens(text);
-    const size = sharedCacheSize();
+    const size = mergeCacheEntries();
     expect(size).toBeGreaterThan(MERGE_CACHE_ENTRIES / 2);
     expect(size).toBeLessThanOrEqual(MERGE_CACHE_ENTRIES);
   });
