@@ -18,9 +18,9 @@
 import { createRequire } from 'node:module';
 import type { BundleOptions } from '@temporalio/worker';
 
-type WebpackConfigHook = NonNullable<BundleOptions['webpackConfigHook']>;
+export type WebpackConfigHook = NonNullable<BundleOptions['webpackConfigHook']>;
 type WebpackConfig = Parameters<WebpackConfigHook>[0];
-type WebpackPlugin = NonNullable<WebpackConfig['plugins']>[number];
+export type WebpackPlugin = NonNullable<WebpackConfig['plugins']>[number];
 
 interface TokenType {
   readonly label: string;

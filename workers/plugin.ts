@@ -19,6 +19,7 @@ import { SimplePlugin } from '@temporalio/plugin';
 import type { BundleOptions, ReplayWorkerOptions, Worker, WorkerOptions } from '@temporalio/worker';
 import { createActivities, type CreateActivitiesOptions } from '../activities/index.js';
 import { withLatin1Output } from './bundle-latin1.js';
+import { withLeanSourceMap } from './bundle-source-map.js';
 import { ensureSearchAttributes, type SearchAttributePolicy } from './search-attributes.js';
 import { composeWorkflowsPath, withPreloadModules, withSdkModules, WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH } from './workflows-entry.js';
 
@@ -97,11 +98,12 @@ export class ContextPacksPlugin extends SimplePlugin {
 }
 
 /**
- * The webpack hook of a bundle with the plugin's workflows: one-byte output (bundle-latin1.ts), the
- * SDK's modules for a composed entry (not needed when the entry is the plugin's own), then the user's.
+ * The webpack hook of a bundle with the plugin's workflows: one-byte output (bundle-latin1.ts), a
+ * source map without the library sources' text (bundle-source-map.ts), the SDK's modules for a
+ * composed entry (not needed when the entry is the plugin's own), then the user's.
  */
 function bundleHook(workflowsPath: string, userHook: BundleOptions['webpackConfigHook']): NonNullable<BundleOptions['webpackConfigHook']> {
-  return withLatin1Output(workflowsPath === WORKFLOWS_PATH ? userHook : withSdkModules(userHook));
+  return withLatin1Output(withLeanSourceMap(workflowsPath === WORKFLOWS_PATH ? userHook : withSdkModules(userHook)));
 }
 
 /**
