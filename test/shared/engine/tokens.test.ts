@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { countTokens, MERGE_CACHE_ENTRIES, mergeCacheEntries, TOKENIZER } from '../../../shared/engine/tokens.js';
+import { COUNT_CACHE_MIN_CHARS, countCacheEntries, countTokens, MERGE_CACHE_ENTRIES, mergeCacheEntries, TOKENIZER } from '../../../shared/engine/tokens.js';
 
 const require = createRequire(import.meta.url);
 
@@ -62,5 +62,25 @@ describe('countTokens', () => {
     expect(countTokens('<|endoftext|>')).toBeGreaterThan(1);
     expect(countTokens('')).toBe(0);
     expect(TOKENIZER.id).toBe('gpt-tokenizer/o200k_base');
+  });
+
+  it('remembers the counts of long texts exactly, apart for texts that differ only in lone surrogates, within its bound', () => {
+    const reference = referenceEncoder();
+    const exact = (text: string) => reference.countTokens(text, { disallowedSpecial: new Set() });
+    const long = corpus(200).join('\n');
+    expect(long.length).toBeGreaterThan(COUNT_CACHE_MIN_CHARS);
+    const first = countTokens(long);
+    expect(countTokens(long)).toBe(first);
+    expect(first).toBe(exact(long));
+    // UTF-8 would give these three the same bytes (a lone surrogate becomes U+FFFD): each keeps its own count.
+    const base = 'x'.repeat(COUNT_CACHE_MIN_CHARS);
+    const variants = [`${base}\ud800 a`, `${base}\udc00 a`, `${base}\ufffd a`, `${base}\ud800\udc00 a`];
+    for (const text of variants) expect(countTokens(text)).toBe(exact(text));
+    for (const text of variants) expect(countTokens(text)).toBe(exact(text));
+    // Bounded: many distinct long texts leave at most 1,024 remembered, and still count exactly.
+    const many = Array.from({ length: 1100 }, (_, i) => `${base}${i}`);
+    for (const text of many) countTokens(text);
+    expect(countCacheEntries()).toBe(1024);
+    for (const text of many.slice(-5)) expect(countTokens(text)).toBe(exact(text));
   });
 });
