@@ -16,11 +16,7 @@
  * pattern, means the same character).
  */
 import { createRequire } from 'node:module';
-import type { BundleOptions } from '@temporalio/worker';
-
-export type WebpackConfigHook = NonNullable<BundleOptions['webpackConfigHook']>;
-type WebpackConfig = Parameters<WebpackConfigHook>[0];
-export type WebpackPlugin = NonNullable<WebpackConfig['plugins']>[number];
+import { withWebpackPlugin, type Compiler, type WebpackConfigHook } from './webpack-shapes.js';
 
 interface TokenType {
   readonly label: string;
@@ -125,19 +121,6 @@ export function latin1Escapes(code: string, acorn: Acorn): Escape[] | undefined 
   return escapes;
 }
 
-interface Compiler {
-  readonly webpack: {
-    readonly Compilation: { readonly PROCESS_ASSETS_STAGE_OPTIMIZE: number };
-    readonly sources: { readonly ReplaceSource: new (source: unknown) => { replace(start: number, end: number, value: string): void } };
-  };
-  readonly hooks: { readonly thisCompilation: { tap(name: string, fn: (compilation: Compilation) => void): void } };
-}
-interface Compilation {
-  readonly hooks: { readonly processAssets: { tap(options: { name: string; stage: number }, fn: (assets: Record<string, unknown>) => void): void } };
-  getAsset(name: string): { readonly source: { source(): string | Buffer } } | undefined;
-  updateAsset(name: string, source: unknown): void;
-}
-
 const NAME = 'context-packs-latin1-output';
 
 class Latin1Output {
@@ -178,8 +161,5 @@ function sdkWebpack(): string {
 
 /** A webpack hook that adds the one-byte output, then runs the user's own hook (if any) on the result. */
 export function withLatin1Output(userHook: WebpackConfigHook | undefined): WebpackConfigHook {
-  return (config) => {
-    const withPlugin = { ...config, plugins: [...(config.plugins ?? []), new Latin1Output() as unknown as WebpackPlugin] };
-    return userHook ? userHook(withPlugin) : withPlugin;
-  };
+  return withWebpackPlugin(new Latin1Output(), userHook);
 }

@@ -13,20 +13,7 @@
  *
  * Node-only (bundling). Not for workflow code.
  */
-import type { WebpackConfigHook, WebpackPlugin } from './bundle-latin1.js';
-
-interface Compiler {
-  readonly webpack: {
-    readonly Compilation: { readonly PROCESS_ASSETS_STAGE_DEV_TOOLING: number };
-    readonly sources: { readonly RawSource: new (source: string) => unknown };
-  };
-  readonly hooks: { readonly thisCompilation: { tap(name: string, fn: (compilation: Compilation) => void): void } };
-}
-interface Compilation {
-  readonly hooks: { readonly processAssets: { tap(options: { name: string; stage: number }, fn: (assets: Record<string, unknown>) => void): void } };
-  getAsset(name: string): { readonly source: { source(): string | Buffer } } | undefined;
-  updateAsset(name: string, source: unknown): void;
-}
+import { withWebpackPlugin, type Compiler, type WebpackConfigHook } from './webpack-shapes.js';
 
 const NAME = 'context-packs-lean-source-map';
 const INLINE_MAP = /\n\/\/# sourceMappingURL=data:application\/json;(?:charset=utf-8;)?base64,([A-Za-z0-9+/=]+)\s*$/;
@@ -85,8 +72,5 @@ class LeanSourceMap {
 
 /** A webpack hook that adds the leaner source map, then runs `next` (if any) on the result. */
 export function withLeanSourceMap(next: WebpackConfigHook | undefined): WebpackConfigHook {
-  return (config) => {
-    const withPlugin = { ...config, plugins: [...(config.plugins ?? []), new LeanSourceMap() as unknown as WebpackPlugin] };
-    return next ? next(withPlugin) : withPlugin;
-  };
+  return withWebpackPlugin(new LeanSourceMap(), next);
 }

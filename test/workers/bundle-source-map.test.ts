@@ -21,7 +21,7 @@ describe('leanInlineSourceMap', () => {
     version: 3,
     file: 'workflow-bundle.js',
     mappings: 'AAAA;AACA,CAAC',
-    sources: ['/home/u/app/node_modules/zod/index.ts', '/home/u/app/src/workflows.ts', 'C:\\u\\app\\node_modules\\@temporalio\\workflow\\src\\a.ts', '/home/u/app/src/node_modules_notes.ts'],
+    sources: ['/srv/app/node_modules/zod/index.ts', '/srv/app/src/workflows.ts', 'C:\\u\\app\\node_modules\\@temporalio\\workflow\\src\\a.ts', '/srv/app/src/node_modules_notes.ts'],
     sourcesContent: ['export const z = 1;', 'export async function job() {}', 'export function sleep() {}', 'const n = "— wide";'],
     names: ['z', 'job'],
     sourceRoot: '',
