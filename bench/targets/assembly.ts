@@ -23,6 +23,7 @@ import { promisify } from 'node:util';
 import path from 'node:path';
 import { flushHashCache, forgetHashCache, HASH_CACHE_DIR, hashFilesCached, setHashThreads } from '../../shared/engine/assemble/hash-cache/index.js';
 import { assemblePacks, assemblyMemo } from '../../shared/engine/assemble/index.js';
+import { forgetCounts } from '../../shared/engine/tokens.js';
 import { Workspace } from '../../shared/engine/workspace-fs.js';
 import { builtCli } from '../support/built-cli.js';
 import { scaledWorkspace } from '../support/fixture.js';
@@ -49,6 +50,7 @@ export const assembly: BenchTarget = {
     // Cold is a new process: no file hash cache, and no assembly memo.
     const dropCache = async () => {
       assemblyMemo.clear();
+      forgetCounts(); // a new process remembers no token counts either
       await forgetHashCache(workspace);
       await rm(cacheDir, { recursive: true, force: true });
     };

@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { COUNT_CACHE_MIN_CHARS, countCacheEntries, countTokens, MERGE_CACHE_ENTRIES, mergeCacheEntries, TOKENIZER } from '../../../shared/engine/tokens.js';
+import { COUNT_CACHE_MIN_CHARS, countCacheEntries, countTokens, forgetCounts, MERGE_CACHE_ENTRIES, mergeCacheEntries, TOKENIZER } from '../../../shared/engine/tokens.js';
 
 const require = createRequire(import.meta.url);
 
@@ -82,5 +82,9 @@ describe('countTokens', () => {
     for (const text of many) countTokens(text);
     expect(countCacheEntries()).toBe(1024);
     for (const text of many.slice(-5)) expect(countTokens(text)).toBe(exact(text));
+    forgetCounts();
+    expect(countCacheEntries()).toBe(0);
+    expect(countTokens(long)).toBe(first);
+    expect(countCacheEntries()).toBe(1);
   });
 });
